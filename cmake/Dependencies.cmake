@@ -1,0 +1,21 @@
+# Every dependency is a Debian package; scripts/install-deps.sh installs them.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(fmt REQUIRED)
+find_package(restinio REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(qpdf REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+
+# Debian's http-parser (RESTinio's parser) and SOCI ship no CMake/pkg-config files.
+find_library(HTTP_PARSER_LIB http_parser REQUIRED)
+find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)
+find_library(SOCI_CORE_LIB soci_core REQUIRED)
+find_library(SOCI_SQLITE3_LIB soci_sqlite3 REQUIRED)
+find_library(SQLITE3_LIB sqlite3 REQUIRED)
+
+add_library(tatou_soci INTERFACE)
+target_include_directories(tatou_soci INTERFACE ${SOCI_INCLUDE_DIR})
+target_link_libraries(tatou_soci INTERFACE ${SOCI_SQLITE3_LIB} ${SOCI_CORE_LIB} ${SQLITE3_LIB} ${CMAKE_DL_LIBS})

@@ -1,0 +1,159 @@
+#include "cli/serve.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "core/clock.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "http/server.hpp"
+#include "store/file_store.hpp"
+#include "store/sql_store.hpp"
+
+namespace tatou::cli {
+
+namespace fs = std::filesystem;
+using config::SettingError;
+
+void add_serve_command(CLI::App& app, ServeFlags& flags) {
+    auto* serve = app.add_subcommand("serve", "Run the API server");
+    for (const auto& spec : config::setting_specs()) {
+        std::string help = spec.help + "  [env " + spec.env;
+        if (!spec.fallback.empty()) help += ", or " + spec.fallback;
+        help += "; default " + (spec.fallback_default.empty() ? std::string("empty") : spec.fallback_default) + "]";
+        serve->add_option_function<std::string>(
+            "--" + spec.flag, [&flags, env = spec.env](const std::string& v) { flags.values[env] = v; }, help);
+    }
+}
+
+namespace {
+
+void prepare_dir(const fs::path& dir, const char* setting) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir)) throw SettingError(std::string(setting) + ": cannot create " + dir.string());
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        throw SettingError(std::string(setting) + ": " + dir.string() + " is not writable");
+}
+
+// The server secret: 32 random bytes, hex, in a 0600 file created on first start.
+std::string load_or_create_secret(const fs::path& file) {
+    if (!fs::exists(file)) {
+        prepare_dir(file.parent_path().empty() ? fs::path(".") : file.parent_path(), "TATOU_SECRET_KEY_FILE");
+        const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) throw SettingError("TATOU_SECRET_KEY_FILE: cannot create " + file.string());
+        const std::string hex = crypto::random_hex(32) + "\n";
+        const bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
+        ::close(fd);
+        if (!ok) throw SettingError("TATOU_SECRET_KEY_FILE: cannot write " + file.string());
+        spdlog::info("generated a new server secret in {}", file.string());
+    }
+    std::ifstream in(file);
+    std::string secret;
+    if (!in || !std::getline(in, secret)) throw SettingError("TATOU_SECRET_KEY_FILE: cannot read " + file.string());
+    while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
+    if (secret.size() < 32) throw SettingError("TATOU_SECRET_KEY_FILE: the secret must be at least 32 characters");
+    struct stat st {};
+    if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+        spdlog::warn("{} is readable by group or others; chmod 600 it", file.string());
+    return secret;
+}
+
+DbConfig db_config(const config::Settings& s) {
+    DbConfig db;
+    if (s.db_url.rfind("sqlite:", 0) == 0) {
+        db.backend = DbBackend::sqlite;
+        const fs::path file = s.db_url.substr(7);
+        if (!file.parent_path().empty()) prepare_dir(file.parent_path(), "TATOU_DB");
+        db.soci_connect = "db=" + file.string() + " timeout=10";
+    } else if (s.db_url.rfind("mysql://", 0) == 0) {
+        db.backend = DbBackend::mysql;
+    } else {
+        db.backend = DbBackend::postgresql;
+    }
+    db.pool_size = static_cast<std::size_t>(s.io_threads + s.workers + 2);
+    return db;
+}
+
+}  // namespace
+
+int run_serve(const ServeFlags& flags) {
+    config::Settings settings;
+    std::string secret;
+    std::unique_ptr<SqlStore> store;
+    std::unique_ptr<FileStore> files;
+    try {
+        config::load_dotenv(".env");
+        auto raw = config::from_environment();
+        for (const auto& [k, v] : flags.values) raw[k] = v;
+        settings = config::resolve(raw);
+        spdlog::set_default_logger(spdlog::stderr_color_mt("tatou"));
+        spdlog::set_level(spdlog::level::from_str(settings.log_level));
+
+        prepare_dir(settings.data_dir, "TATOU_DATA_DIR");
+        prepare_dir(settings.storage_dir, "TATOU_STORAGE_DIR");
+        secret = settings.legacy_secret ? *settings.legacy_secret : load_or_create_secret(settings.secret_key_file);
+        files = std::make_unique<FileStore>(settings.storage_dir);
+        try {
+            store = std::make_unique<SqlStore>(db_config(settings));
+        } catch (const Error& e) {
+            throw SettingError("TATOU_DB: cannot open " + config::masked_db_url(settings.db_url) + ": " + e.what());
+        }
+    } catch (const SettingError& e) {
+        std::cerr << "tatou: invalid setting " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "tatou: cannot start: " << e.what() << "\n";
+        return 2;
+    }
+
+    // Files a crash left behind: temp files and files no row refers to.
+    const auto paths = store->all_file_paths();
+    const std::set<std::string> referenced(paths.begin(), paths.end());
+    if (const auto n = files->sweep(referenced, std::chrono::minutes(10))) spdlog::info("removed {} orphan files", n);
+    store->purge_expired_tokens(unix_now());
+
+    watermark::Registry methods;
+    watermark::add_builtin_methods(methods);
+    const PasswordHasher hasher(PasswordCost{static_cast<unsigned long long>(settings.argon2_ops),
+                                             static_cast<std::size_t>(settings.argon2_mem_kib) * 1024});
+    LoginThrottle throttle(ThrottlePolicy{settings.login_max_failures, settings.login_max_failures_per_ip,
+                                          std::chrono::seconds(settings.login_window)});
+    AccountService accounts(*store, hasher, throttle,
+                            AccountSettings{settings.token_ttl, crypto::hmac_sha256(secret, "tatou/token-key/v1")});
+    DocumentService documents(*store, *files, settings.max_upload_bytes);
+    VersionService versions(*store, *files, documents, methods);
+    Services services{*store, methods, accounts, documents, versions};
+
+    http::HttpOptions http;
+    http.host = settings.listen.host;
+    http.port = settings.listen.port;
+    http.io_threads = static_cast<std::size_t>(settings.io_threads);
+    http.workers = static_cast<std::size_t>(settings.workers);
+    http.worker_queue = static_cast<std::size_t>(settings.worker_queue);
+    http.max_connections = static_cast<std::size_t>(settings.max_connections);
+    http.max_upload_bytes = settings.max_upload_bytes;
+    http.read_timeout = http.write_timeout = http.handle_timeout = std::chrono::seconds(settings.request_timeout);
+    http.web_root = settings.web_dir.string();
+    try {
+        http::serve(http, services, [&] {
+            spdlog::info("tatou {} listening on {}:{} (db {})", TATOU_VERSION, http.host, http.port,
+                         config::masked_db_url(settings.db_url));
+        });
+    } catch (const std::exception& e) {
+        std::cerr << "tatou: cannot listen on " << http.host << ":" << http.port << ": " << e.what() << "\n";
+        return 2;
+    }
+    spdlog::info("stopped");
+    return 0;
+}
+
+}  // namespace tatou::cli

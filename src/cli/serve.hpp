@@ -1,0 +1,18 @@
+#pragma once
+#include <CLI/CLI.hpp>
+#include <map>
+#include <string>
+
+#include "config/settings.hpp"
+
+namespace tatou::cli {
+
+struct ServeFlags {
+    std::map<std::string, std::string> values;  // env name -> flag value, for flags given
+};
+
+void add_serve_command(CLI::App& app, ServeFlags& flags);
+// Runs the server until SIGTERM/SIGINT. Returns the process exit code.
+int run_serve(const ServeFlags& flags);
+
+}  // namespace tatou::cli

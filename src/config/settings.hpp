@@ -1,0 +1,74 @@
+#pragma once
+// `tatou serve` settings: one table of names (env var, flag, original-name fallback, default),
+// raw values gathered from flags > environment > .env > fallback names > defaults, then
+// validated once into typed Settings. Invalid input is a SettingError naming the setting.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tatou::config {
+
+struct SettingSpec {
+    std::string env;       // TATOU_LISTEN
+    std::string flag;      // listen (so --listen)
+    std::string fallback;  // the original platform's name, or empty
+    std::string fallback_default;  // "" = none; "{data}" expands to the data dir
+    std::string help;
+};
+
+const std::vector<SettingSpec>& setting_specs();
+
+struct SettingError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct HostPort {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+struct Settings {
+    HostPort listen;
+    HostPort admin_listen;
+    std::filesystem::path data_dir;
+    std::string db_url;  // may contain a password: print only through masked_db_url()
+    std::filesystem::path storage_dir;
+    std::filesystem::path secret_key_file;
+    std::optional<std::string> legacy_secret;  // SECRET_KEY from the original's .env
+    std::int64_t token_ttl = 3600;
+    std::uint64_t max_upload_bytes = 52428800;
+    std::filesystem::path audit_log;
+    std::filesystem::path rmap_client_keys;
+    std::filesystem::path rmap_server_key;
+    std::string rmap_passphrase;
+    std::filesystem::path rmap_document;
+    std::string log_level = "info";
+    std::filesystem::path web_dir;
+    int io_threads = 2;
+    int workers = 2;
+    int worker_queue = 64;
+    int max_connections = 1024;
+    int login_max_failures = 5;
+    int login_max_failures_per_ip = 50;
+    int login_window = 60;
+    int request_timeout = 60;
+    int argon2_ops = 2;
+    int argon2_mem_kib = 19456;
+};
+
+using RawSettings = std::map<std::string, std::string>;  // env name -> value
+
+// Values from the process environment, using the original's names where ours are absent.
+RawSettings from_environment();
+// Reads KEY=VALUE lines of a .env file into the environment without overriding what is set.
+void load_dotenv(const std::filesystem::path& file);
+// Validates and types every value; defaults fill the gaps. Throws SettingError.
+Settings resolve(const RawSettings& raw);
+
+std::string masked_db_url(const std::string& url);
+
+}  // namespace tatou::config

@@ -1,0 +1,112 @@
+#include "core/accounts.hpp"
+
+#include "core/clock.hpp"
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "core/validation.hpp"
+
+namespace tatou {
+
+namespace v = validation;
+
+std::string email_key(std::string_view email) { return v::to_lower_ascii(v::trim(email)); }
+
+AccountService::AccountService(Store& store, const PasswordHasher& hasher, LoginThrottle& throttle,
+                               AccountSettings settings)
+    : store_(store), hasher_(hasher), throttle_(throttle), settings_(std::move(settings)) {}
+
+User AccountService::create(const NewAccount& account) {
+    User user;
+    user.email = v::trim(account.email);
+    user.login = v::trim(account.login);
+    if (!v::valid_email(user.email)) throw Error(Errc::bad_request, "Invalid email format");
+    if (!v::valid_login(user.login))
+        throw Error(Errc::bad_request, "Invalid username format. Use 3-50 characters: letters, numbers, _, -");
+    if (!v::valid_password(account.password))
+        throw Error(Errc::bad_request,
+                    "Password must be at least 10 characters and contain at least 2 character types "
+                    "(lowercase, uppercase, digits)");
+    user.password_hash = hasher_.hash(account.password);
+    user.id = store_.create_user(user, email_key(user.email));
+    return user;
+}
+
+IssuedToken AccountService::issue(UserId user) {
+    const std::string token = crypto::base64_encode(crypto::random_bytes(32), crypto::B64::url_safe);
+    const std::string clean = token.substr(0, token.find('='));
+    const auto now = unix_now();
+    store_.insert_token(token_hash(clean), user, now, now + settings_.token_ttl_s);
+    return IssuedToken{clean, settings_.token_ttl_s};
+}
+
+std::string AccountService::token_hash(std::string_view token) const {
+    return crypto::hmac_sha256_hex(settings_.token_key, token);
+}
+
+IssuedToken AccountService::login(const std::string& client_ip, const std::string& email,
+                                  const std::string& password) {
+    const std::string key = email_key(email);
+    if (key.empty() || password.empty()) throw Error(Errc::bad_request, "email and password are required");
+
+    const auto decision = throttle_.check(client_ip, key);
+    if (!decision.allowed) {
+        Error e(Errc::rate_limited, "Too many login attempts. Try again later.");
+        e.retry_after = decision.retry_after_s;
+        e.remaining_attempts = 0;
+        throw e;
+    }
+
+    const auto user = store_.find_user_by_email_key(key);
+    bool ok = false;
+    if (user) {
+        ok = hasher_.verify(user->password_hash, password);
+    } else {
+        hasher_.verify_dummy(password);
+    }
+    if (!ok) {
+        Error e(Errc::unauthorized, "invalid credentials");
+        e.remaining_attempts = throttle_.record_failure(client_ip, key);
+        throw e;
+    }
+    throttle_.record_success(client_ip, key);
+    return issue(user->id);
+}
+
+AuthUser AccountService::authenticate(std::string_view header) {
+    constexpr std::string_view prefix = "Bearer ";
+    if (header.substr(0, prefix.size()) != prefix)
+        throw Error(Errc::unauthorized, "Missing or invalid Authorization header");
+    const std::string token = v::trim(header.substr(prefix.size()));
+    // 43 url-safe base64 characters; anything else cannot be one of ours.
+    if (token.size() < 16 || token.size() > 128) throw Error(Errc::unauthorized, "Invalid token");
+    AuthUser user;
+    user.token_hash = token_hash(token);
+    const auto record = store_.find_token(user.token_hash);
+    if (!record) throw Error(Errc::unauthorized, "Invalid token");
+    if (record->revoked) throw Error(Errc::unauthorized, "Token has been revoked");
+    if (record->expires_at <= unix_now()) throw Error(Errc::unauthorized, "Token expired");
+    user.id = record->user_id;
+    return user;
+}
+
+void AccountService::logout(const AuthUser& user) { store_.revoke_token(user.token_hash); }
+
+void AccountService::logout_all(const AuthUser& user) { store_.revoke_user_tokens(user.id); }
+
+void AccountService::change_password(const AuthUser& user, const std::string& current,
+                                      const std::string& replacement) {
+    if (!v::valid_password(replacement)) throw Error(Errc::bad_request, "Valid new password is required");
+    const auto found = store_.find_user(user.id);
+    if (!found) throw Error(Errc::unauthorized, "User no longer exists");
+    if (!hasher_.verify(found->password_hash, current))
+        throw Error(Errc::unauthorized, "current password is wrong");
+    store_.set_password_hash(user.id, hasher_.hash(replacement));
+}
+
+IssuedToken AccountService::refresh(const AuthUser& user) {
+    auto fresh = issue(user.id);
+    store_.revoke_token(user.token_hash);
+    return fresh;
+}
+
+}  // namespace tatou

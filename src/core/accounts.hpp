@@ -1,0 +1,61 @@
+#pragma once
+// Accounts and bearer tokens. Tokens are 256-bit random strings handed to the client once;
+// the database keeps only their keyed SHA-256 (HMAC under the server secret), so a stolen
+// database cannot be replayed and rotating the secret ends every session.
+#include <optional>
+#include <string>
+
+#include "core/login_throttle.hpp"
+#include "core/passwords.hpp"
+#include "store/store.hpp"
+
+namespace tatou {
+
+struct NewAccount {
+    std::string email;
+    std::string login;
+    std::string password;
+};
+
+struct IssuedToken {
+    std::string token;
+    std::int64_t expires_in = 0;
+};
+
+struct AuthUser {
+    UserId id = 0;
+    std::string token_hash;
+};
+
+struct AccountSettings {
+    std::int64_t token_ttl_s = 3600;
+    std::string token_key;  // derived from the server secret
+};
+
+class AccountService {
+public:
+    AccountService(Store& store, const PasswordHasher& hasher, LoginThrottle& throttle, AccountSettings settings);
+
+    User create(const NewAccount& account);
+    IssuedToken login(const std::string& client_ip, const std::string& email, const std::string& password);
+    // Throws Error{unauthorized} for a missing, malformed, unknown, expired or revoked token.
+    AuthUser authenticate(std::string_view authorization_header);
+    void logout(const AuthUser& user);
+    void logout_all(const AuthUser& user);
+    void change_password(const AuthUser& user, const std::string& current, const std::string& replacement);
+    IssuedToken refresh(const AuthUser& user);
+
+    std::string token_hash(std::string_view token) const;
+
+private:
+    IssuedToken issue(UserId user);
+
+    Store& store_;
+    const PasswordHasher& hasher_;
+    LoginThrottle& throttle_;
+    AccountSettings settings_;
+};
+
+std::string email_key(std::string_view email);  // the case-insensitive identity of an email
+
+}  // namespace tatou

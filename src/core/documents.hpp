@@ -1,0 +1,44 @@
+#pragma once
+// Uploaded documents: validated as PDF, stored under a server-chosen name, owned by one user.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/file_store.hpp"
+#include "store/store.hpp"
+
+namespace tatou {
+
+struct UploadInput {
+    std::string_view client_filename;
+    std::optional<std::string> name;  // display name; defaults to the sanitised file name
+    std::string_view bytes;           // a view of the request body: copied once, to disk
+};
+
+struct DeleteOutcome {
+    DocumentId id = 0;
+    bool file_deleted = false;
+    bool file_missing = false;
+};
+
+class DocumentService {
+public:
+    DocumentService(Store& store, const FileStore& files, std::uint64_t max_upload_bytes);
+
+    Document upload(UserId owner, const UploadInput& input);
+    std::vector<Document> list(UserId owner);
+    Document get(UserId owner, DocumentId id);  // Error{not_found} when absent or not owned
+    std::string read_bytes(const Document& doc);  // Error{gone} when the file vanished
+    DeleteOutcome remove(UserId owner, DocumentId id);
+
+    std::uint64_t max_upload_bytes() const { return max_upload_bytes_; }
+
+private:
+    Store& store_;
+    const FileStore& files_;
+    std::uint64_t max_upload_bytes_;
+};
+
+}  // namespace tatou

@@ -1,0 +1,17 @@
+#pragma once
+// Everything a request handler may use, wired once at start (src/cli/serve.cpp).
+#include "core/accounts.hpp"
+#include "core/documents.hpp"
+#include "core/versions.hpp"
+
+namespace tatou {
+
+struct Services {
+    Store& store;
+    const watermark::Registry& methods;
+    AccountService& accounts;
+    DocumentService& documents;
+    VersionService& versions;
+};
+
+}  // namespace tatou

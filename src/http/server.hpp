@@ -1,0 +1,33 @@
+#pragma once
+// The public HTTP listener on RESTinio: limits, timeouts, connection cap, security headers,
+// request ids, the route table, and the hand-off of heavy work to the worker pool.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/services.hpp"
+
+namespace tatou::http {
+
+struct HttpOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 5000;
+    std::size_t io_threads = 2;
+    std::size_t workers = 2;
+    std::size_t worker_queue = 64;
+    std::size_t max_connections = 1024;
+    std::uint64_t max_upload_bytes = 50u << 20;
+    std::size_t max_header_bytes = 16 * 1024;
+    std::chrono::seconds read_timeout{30};
+    std::chrono::seconds write_timeout{60};
+    std::chrono::seconds handle_timeout{60};
+    std::chrono::seconds shutdown_grace{10};
+    std::string web_root;
+};
+
+// Serves until SIGTERM or SIGINT, then stops accepting, finishes queued work and returns.
+// on_ready runs once the listener is bound. Throws if the address cannot be bound.
+void serve(const HttpOptions& options, Services& services, const std::function<void()>& on_ready);
+
+}  // namespace tatou::http

@@ -1,0 +1,23 @@
+// The tatou executable: parses the command line and hands over to one subcommand.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/serve.hpp"
+#include "core/crypto.hpp"
+
+int main(int argc, char** argv) {
+    tatou::crypto::init();
+    CLI::App app{"Tatou: PDF watermarking with leak tracing"};
+    app.set_version_flag("--version", std::string("tatou ") + TATOU_VERSION);
+    app.require_subcommand(1);
+    tatou::cli::ServeFlags serve_flags;
+    tatou::cli::add_serve_command(app, serve_flags);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : 2;
+    }
+    if (app.got_subcommand("serve")) return tatou::cli::run_serve(serve_flags);
+    return 2;
+}

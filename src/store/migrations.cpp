@@ -1,0 +1,94 @@
+#include "store/migrations.hpp"
+
+#include <soci/soci.h>
+
+#include "core/clock.hpp"
+#include "store/sql_store.hpp"
+
+namespace tatou {
+namespace {
+
+std::string primary_key(DbBackend backend) {
+    switch (backend) {
+        case DbBackend::sqlite: return "INTEGER PRIMARY KEY AUTOINCREMENT";
+        case DbBackend::mysql: return "BIGINT AUTO_INCREMENT PRIMARY KEY";
+        case DbBackend::postgresql: return "BIGSERIAL PRIMARY KEY";
+    }
+    return {};
+}
+
+std::string expand(std::string stmt, DbBackend backend) {
+    const std::string key = "{pk}";
+    for (auto pos = stmt.find(key); pos != std::string::npos; pos = stmt.find(key))
+        stmt.replace(pos, key.size(), primary_key(backend));
+    return stmt;
+}
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+    static const std::vector<Migration> all = {
+        {1,
+         {
+             "CREATE TABLE users ("
+             " id {pk},"
+             " email VARCHAR(320) NOT NULL,"
+             " email_key VARCHAR(320) NOT NULL UNIQUE,"
+             " login VARCHAR(64) NOT NULL UNIQUE,"
+             " hpassword VARCHAR(255) NOT NULL,"
+             " created_at BIGINT NOT NULL)",
+             "CREATE TABLE tokens ("
+             " token_hash CHAR(64) NOT NULL PRIMARY KEY,"
+             " user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+             " issued_at BIGINT NOT NULL,"
+             " expires_at BIGINT NOT NULL,"
+             " revoked SMALLINT NOT NULL DEFAULT 0)",
+             "CREATE INDEX ix_tokens_user ON tokens(user_id)",
+             "CREATE TABLE documents ("
+             " id {pk},"
+             " name VARCHAR(255) NOT NULL,"
+             " path VARCHAR(512) NOT NULL UNIQUE,"
+             " ownerid BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+             " creation VARCHAR(32) NOT NULL,"
+             " sha256 CHAR(64) NOT NULL,"
+             " size BIGINT NOT NULL)",
+             "CREATE INDEX ix_documents_owner ON documents(ownerid)",
+             "CREATE TABLE versions ("
+             " id {pk},"
+             " documentid BIGINT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,"
+             " link VARCHAR(128) NOT NULL UNIQUE,"
+             " intended_for VARCHAR(320) NOT NULL,"
+             " secret TEXT NOT NULL,"
+             " method VARCHAR(64) NOT NULL,"
+             " position TEXT,"
+             " path VARCHAR(512) NOT NULL)",
+             "CREATE INDEX ix_versions_document ON versions(documentid)",
+         }},
+    };
+    return all;
+}
+
+int current_schema_version(soci::session& sql) {
+    int version = 0;
+    soci::indicator ind = soci::i_null;
+    sql << "SELECT MAX(version) FROM schema_migrations", soci::into(version, ind);
+    return ind == soci::i_ok ? version : 0;
+}
+
+void migrate(soci::session& sql, DbBackend backend) {
+    sql << "CREATE TABLE IF NOT EXISTS schema_migrations ("
+           " version INTEGER NOT NULL PRIMARY KEY,"
+           " applied_at BIGINT NOT NULL)";
+    const int have = current_schema_version(sql);
+    for (const auto& m : migrations()) {
+        if (m.version <= have) continue;
+        soci::transaction tr(sql);
+        for (const auto& stmt : m.statements) sql << expand(stmt, backend);
+        const long long now = unix_now();
+        sql << "INSERT INTO schema_migrations(version, applied_at) VALUES(:v, :t)", soci::use(m.version),
+            soci::use(now);
+        tr.commit();
+    }
+}
+
+}  // namespace tatou

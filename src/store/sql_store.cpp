@@ -1,0 +1,312 @@
+#include "store/sql_store.hpp"
+
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+#include "store/migrations.hpp"
+
+namespace tatou {
+namespace {
+
+bool is_unique_violation(const soci::soci_error& e) {
+    if (e.get_error_category() == soci::soci_error::constraint_violation) return true;
+    const std::string what = e.what();
+    return what.find("UNIQUE") != std::string::npos || what.find("Duplicate entry") != std::string::npos ||
+           what.find("duplicate key") != std::string::npos;
+}
+
+[[noreturn]] void unavailable(const std::exception& e) {
+    // The driver text may hold table names or credentials: it goes to the diagnostic log only.
+    spdlog::error("database error: {}", e.what());
+    throw Error(Errc::unavailable, "database unavailable");
+}
+
+// Runs one unit of database work; maps driver failures to Errc::unavailable.
+template <class F>
+auto guarded(soci::connection_pool& pool, F&& work) {
+    try {
+        soci::session sql(pool);
+        return work(sql);
+    } catch (const Error&) {
+        throw;
+    } catch (const soci::soci_error& e) {
+        unavailable(e);
+    } catch (const std::runtime_error& e) {
+        unavailable(e);
+    }
+}
+
+long long ll(std::int64_t v) { return static_cast<long long>(v); }
+
+// Backends report integer columns as int, long long or unsigned depending on the declared type.
+std::int64_t int_at(const soci::row& r, std::size_t i) {
+    switch (r.get_properties(i).get_data_type()) {
+        case soci::dt_integer: return r.get<int>(i);
+        case soci::dt_unsigned_long_long: return static_cast<std::int64_t>(r.get<unsigned long long>(i));
+        case soci::dt_long_long: return r.get<long long>(i);
+        default: return static_cast<std::int64_t>(r.get<double>(i));
+    }
+}
+
+Document document_from(const soci::row& r) {
+    Document d;
+    d.id = int_at(r, 0);
+    d.owner = int_at(r, 1);
+    d.name = r.get<std::string>(2);
+    d.path = r.get<std::string>(3);
+    d.creation = r.get<std::string>(4);
+    d.sha256 = r.get<std::string>(5);
+    d.size = int_at(r, 6);
+    return d;
+}
+
+Version version_from(const soci::row& r) {
+    Version v;
+    v.id = int_at(r, 0);
+    v.document_id = int_at(r, 1);
+    v.link = r.get<std::string>(2);
+    v.intended_for = r.get<std::string>(3);
+    v.secret = r.get<std::string>(4);
+    v.method = r.get<std::string>(5);
+    if (r.get_indicator(6) == soci::i_ok) v.position = r.get<std::string>(6);
+    v.path = r.get<std::string>(7);
+    return v;
+}
+
+constexpr const char* kDocumentColumns = "id, ownerid, name, path, creation, sha256, size";
+constexpr const char* kVersionColumns =
+    "v.id, v.documentid, v.link, v.intended_for, v.secret, v.method, v.position, v.path";
+
+}  // namespace
+
+SqlStore::SqlStore(const DbConfig& config) : config_(config) {
+    try {
+        pool_ = std::make_unique<soci::connection_pool>(config.pool_size);
+        for (std::size_t i = 0; i < config.pool_size; ++i) {
+            auto& s = pool_->at(i);
+            switch (config.backend) {
+                case DbBackend::sqlite:
+                    s.open(*soci::factory_sqlite3(), config.soci_connect);
+                    s << "PRAGMA journal_mode=WAL";
+                    s << "PRAGMA synchronous=FULL";  // an acknowledged write survives kill -9
+                    s << "PRAGMA foreign_keys=ON";
+                    break;
+                case DbBackend::mysql:
+                case DbBackend::postgresql:
+                    throw Error(Errc::unavailable, "this build has no driver for that database backend");
+            }
+        }
+        soci::session sql(*pool_);
+        migrate(sql, config.backend);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        unavailable(e);
+    }
+}
+
+SqlStore::~SqlStore() = default;
+
+int SqlStore::schema_version() {
+    return guarded(*pool_, [](soci::session& sql) { return current_schema_version(sql); });
+}
+
+bool SqlStore::ping() {
+    try {
+        soci::session sql(*pool_);
+        int one = 0;
+        sql << "SELECT 1", soci::into(one);
+        return one == 1;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+UserId SqlStore::create_user(const User& user, const std::string& email_key) {
+    return guarded(*pool_, [&](soci::session& sql) -> UserId {
+        long long id = 0;
+        const long long now = static_cast<long long>(std::time(nullptr));
+        try {
+            sql << "INSERT INTO users(email, email_key, login, hpassword, created_at)"
+                   " VALUES(:e, :k, :l, :h, :t) RETURNING id",
+                soci::use(user.email), soci::use(email_key), soci::use(user.login),
+                soci::use(user.password_hash), soci::use(now), soci::into(id);
+        } catch (const soci::soci_error& e) {
+            if (is_unique_violation(e)) throw Error(Errc::conflict, "email or login already exists");
+            throw;
+        }
+        return id;
+    });
+}
+
+static std::optional<User> one_user(soci::session& sql, const std::string& where, const auto& key) {
+    User u;
+    long long id = 0;
+    sql << "SELECT id, email, login, hpassword FROM users WHERE " + where, soci::use(key), soci::into(id),
+        soci::into(u.email), soci::into(u.login), soci::into(u.password_hash);
+    if (!sql.got_data()) return std::nullopt;
+    u.id = id;
+    return u;
+}
+
+std::optional<User> SqlStore::find_user_by_email_key(const std::string& email_key) {
+    return guarded(*pool_, [&](soci::session& sql) { return one_user(sql, "email_key = :k", email_key); });
+}
+
+std::optional<User> SqlStore::find_user(UserId id) {
+    return guarded(*pool_, [&](soci::session& sql) { return one_user(sql, "id = :k", ll(id)); });
+}
+
+void SqlStore::set_password_hash(UserId id, const std::string& hash) {
+    guarded(*pool_, [&](soci::session& sql) {
+        sql << "UPDATE users SET hpassword = :h WHERE id = :i", soci::use(hash), soci::use(ll(id));
+    });
+}
+
+void SqlStore::insert_token(const std::string& token_hash, UserId user, std::int64_t issued_at,
+                            std::int64_t expires_at) {
+    guarded(*pool_, [&](soci::session& sql) {
+        sql << "INSERT INTO tokens(token_hash, user_id, issued_at, expires_at, revoked)"
+               " VALUES(:h, :u, :i, :e, 0)",
+            soci::use(token_hash), soci::use(ll(user)), soci::use(ll(issued_at)), soci::use(ll(expires_at));
+    });
+}
+
+std::optional<TokenRecord> SqlStore::find_token(const std::string& token_hash) {
+    return guarded(*pool_, [&](soci::session& sql) -> std::optional<TokenRecord> {
+        long long user = 0, expires = 0;
+        int revoked = 0;
+        sql << "SELECT user_id, expires_at, revoked FROM tokens WHERE token_hash = :h", soci::use(token_hash),
+            soci::into(user), soci::into(expires), soci::into(revoked);
+        if (!sql.got_data()) return std::nullopt;
+        return TokenRecord{user, expires, revoked != 0};
+    });
+}
+
+void SqlStore::revoke_token(const std::string& token_hash) {
+    guarded(*pool_, [&](soci::session& sql) {
+        sql << "UPDATE tokens SET revoked = 1 WHERE token_hash = :h", soci::use(token_hash);
+    });
+}
+
+void SqlStore::revoke_user_tokens(UserId user) {
+    guarded(*pool_, [&](soci::session& sql) {
+        sql << "UPDATE tokens SET revoked = 1 WHERE user_id = :u", soci::use(ll(user));
+    });
+}
+
+void SqlStore::purge_expired_tokens(std::int64_t now) {
+    guarded(*pool_, [&](soci::session& sql) {
+        sql << "DELETE FROM tokens WHERE expires_at < :n", soci::use(ll(now));
+    });
+}
+
+DocumentId SqlStore::insert_document(const Document& doc) {
+    return guarded(*pool_, [&](soci::session& sql) -> DocumentId {
+        long long id = 0;
+        sql << "INSERT INTO documents(name, path, ownerid, creation, sha256, size)"
+               " VALUES(:n, :p, :o, :c, :s, :z) RETURNING id",
+            soci::use(doc.name), soci::use(doc.path), soci::use(ll(doc.owner)), soci::use(doc.creation),
+            soci::use(doc.sha256), soci::use(ll(doc.size)), soci::into(id);
+        return id;
+    });
+}
+
+std::vector<Document> SqlStore::list_documents(UserId owner) {
+    return guarded(*pool_, [&](soci::session& sql) {
+        std::vector<Document> out;
+        const long long o = owner;
+        soci::rowset<soci::row> rows = (sql.prepare << "SELECT " << kDocumentColumns
+                                                    << " FROM documents WHERE ownerid = :o ORDER BY id DESC",
+                                        soci::use(o));
+        for (const auto& r : rows) out.push_back(document_from(r));
+        return out;
+    });
+}
+
+static std::optional<Document> one_document(soci::session& sql, DocumentId id, UserId owner) {
+    const long long i = id, o = owner;
+    soci::rowset<soci::row> rows = (sql.prepare << "SELECT " << kDocumentColumns
+                                                << " FROM documents WHERE id = :i AND ownerid = :o",
+                                    soci::use(i), soci::use(o));
+    for (const auto& r : rows) return document_from(r);
+    return std::nullopt;
+}
+
+// Versions of the owner's documents, optionally of one document only.
+static std::vector<Version> owned_versions(soci::session& sql, UserId owner, std::optional<DocumentId> doc) {
+    std::vector<Version> out;
+    const long long o = owner, d = doc.value_or(0);
+    const std::string sql_text = std::string("SELECT ") + kVersionColumns +
+                                 " FROM versions v JOIN documents d ON d.id = v.documentid"
+                                 " WHERE d.ownerid = :o AND (:d = 0 OR d.id = :d) ORDER BY v.id";
+    soci::rowset<soci::row> rows = (sql.prepare << sql_text, soci::use(o, "o"), soci::use(d, "d"));
+    for (const auto& r : rows) out.push_back(version_from(r));
+    return out;
+}
+
+std::optional<Document> SqlStore::find_document(DocumentId id, UserId owner) {
+    return guarded(*pool_, [&](soci::session& sql) { return one_document(sql, id, owner); });
+}
+
+std::optional<std::vector<Version>> SqlStore::delete_document(DocumentId id, UserId owner) {
+    return guarded(*pool_, [&](soci::session& sql) -> std::optional<std::vector<Version>> {
+        soci::transaction tr(sql);
+        if (!one_document(sql, id, owner)) return std::nullopt;
+        auto versions = owned_versions(sql, owner, id);
+        const long long i = id;
+        sql << "DELETE FROM versions WHERE documentid = :i", soci::use(i);
+        sql << "DELETE FROM documents WHERE id = :i", soci::use(i);
+        tr.commit();
+        return versions;
+    });
+}
+
+VersionId SqlStore::insert_version(const Version& v) {
+    return guarded(*pool_, [&](soci::session& sql) -> VersionId {
+        long long id = 0;
+        soci::indicator pos_ind = v.position ? soci::i_ok : soci::i_null;
+        const std::string pos = v.position.value_or("");
+        sql << "INSERT INTO versions(documentid, link, intended_for, secret, method, position, path)"
+               " VALUES(:d, :l, :f, :s, :m, :p, :path) RETURNING id",
+            soci::use(ll(v.document_id)), soci::use(v.link), soci::use(v.intended_for), soci::use(v.secret),
+            soci::use(v.method), soci::use(pos, pos_ind), soci::use(v.path), soci::into(id);
+        return id;
+    });
+}
+
+std::vector<Version> SqlStore::list_versions(DocumentId doc, UserId owner) {
+    return guarded(*pool_, [&](soci::session& sql) {
+        return owned_versions(sql, owner, doc);
+    });
+}
+
+std::vector<Version> SqlStore::list_all_versions(UserId owner) {
+    return guarded(*pool_, [&](soci::session& sql) {
+        return owned_versions(sql, owner, std::nullopt);
+    });
+}
+
+std::optional<Version> SqlStore::find_version_by_link(const std::string& link) {
+    return guarded(*pool_, [&](soci::session& sql) -> std::optional<Version> {
+        soci::rowset<soci::row> rows =
+            (sql.prepare << "SELECT " << kVersionColumns << " FROM versions v WHERE v.link = :l", soci::use(link));
+        for (const auto& r : rows) return version_from(r);
+        return std::nullopt;
+    });
+}
+
+std::vector<std::string> SqlStore::all_file_paths() {
+    return guarded(*pool_, [&](soci::session& sql) {
+        std::vector<std::string> out;
+        soci::rowset<std::string> docs = sql.prepare << "SELECT path FROM documents";
+        for (const auto& p : docs) out.push_back(p);
+        soci::rowset<std::string> vers = sql.prepare << "SELECT path FROM versions";
+        for (const auto& p : vers) out.push_back(p);
+        return out;
+    });
+}
+
+}  // namespace tatou

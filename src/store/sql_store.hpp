@@ -1,0 +1,54 @@
+#pragma once
+// The Store on SOCI. One class for every backend; the few dialect differences live in Dialect.
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace soci { class connection_pool; }
+
+namespace tatou {
+
+enum class DbBackend { sqlite, mysql, postgresql };
+
+struct DbConfig {
+    DbBackend backend = DbBackend::sqlite;
+    std::string soci_connect;  // backend-specific connection string (contains credentials)
+    std::size_t pool_size = 8;
+};
+
+class SqlStore final : public Store {
+public:
+    // Opens the pool and applies pending migrations. Throws Error{unavailable} on failure.
+    explicit SqlStore(const DbConfig& config);
+    ~SqlStore() override;
+
+    bool ping() override;
+    UserId create_user(const User& user, const std::string& email_key) override;
+    std::optional<User> find_user_by_email_key(const std::string& email_key) override;
+    std::optional<User> find_user(UserId id) override;
+    void set_password_hash(UserId id, const std::string& hash) override;
+    void insert_token(const std::string& token_hash, UserId user, std::int64_t issued_at,
+                      std::int64_t expires_at) override;
+    std::optional<TokenRecord> find_token(const std::string& token_hash) override;
+    void revoke_token(const std::string& token_hash) override;
+    void revoke_user_tokens(UserId user) override;
+    void purge_expired_tokens(std::int64_t now) override;
+    DocumentId insert_document(const Document& doc) override;
+    std::vector<Document> list_documents(UserId owner) override;
+    std::optional<Document> find_document(DocumentId id, UserId owner) override;
+    std::optional<std::vector<Version>> delete_document(DocumentId id, UserId owner) override;
+    VersionId insert_version(const Version& version) override;
+    std::vector<Version> list_versions(DocumentId doc, UserId owner) override;
+    std::vector<Version> list_all_versions(UserId owner) override;
+    std::optional<Version> find_version_by_link(const std::string& link) override;
+    std::vector<std::string> all_file_paths() override;
+
+    int schema_version();
+
+private:
+    DbConfig config_;
+    std::unique_ptr<soci::connection_pool> pool_;
+};
+
+}  // namespace tatou

@@ -1,0 +1,50 @@
+#pragma once
+// The repository seam: the domain talks to this, backends (SQLite, MariaDB, PostgreSQL) implement it.
+// Failures of the database itself surface as Error{Errc::unavailable}.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/models.hpp"
+
+namespace tatou {
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    virtual bool ping() = 0;
+
+    // Users. create_user throws Error{conflict} when the email or login is taken.
+    virtual UserId create_user(const User& user, const std::string& email_key) = 0;
+    virtual std::optional<User> find_user_by_email_key(const std::string& email_key) = 0;
+    virtual std::optional<User> find_user(UserId id) = 0;
+    virtual void set_password_hash(UserId id, const std::string& hash) = 0;
+
+    // Bearer tokens, addressed by the SHA-256 of the token.
+    virtual void insert_token(const std::string& token_hash, UserId user, std::int64_t issued_at,
+                              std::int64_t expires_at) = 0;
+    virtual std::optional<TokenRecord> find_token(const std::string& token_hash) = 0;
+    virtual void revoke_token(const std::string& token_hash) = 0;
+    virtual void revoke_user_tokens(UserId user) = 0;
+    virtual void purge_expired_tokens(std::int64_t now) = 0;
+
+    // Documents; every read is scoped to the owner.
+    virtual DocumentId insert_document(const Document& doc) = 0;
+    virtual std::vector<Document> list_documents(UserId owner) = 0;
+    virtual std::optional<Document> find_document(DocumentId id, UserId owner) = 0;
+    // Removes the document and its versions in one transaction; returns the versions removed.
+    virtual std::optional<std::vector<Version>> delete_document(DocumentId id, UserId owner) = 0;
+
+    // Versions.
+    virtual VersionId insert_version(const Version& version) = 0;
+    virtual std::vector<Version> list_versions(DocumentId doc, UserId owner) = 0;
+    virtual std::vector<Version> list_all_versions(UserId owner) = 0;
+    virtual std::optional<Version> find_version_by_link(const std::string& link) = 0;
+
+    // Every file path the database refers to (for the orphan sweep at start).
+    virtual std::vector<std::string> all_file_paths() = 0;
+};
+
+}  // namespace tatou

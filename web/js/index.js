@@ -1,0 +1,3 @@
+"use strict";
+
+document.getElementById("year").textContent = String(new Date().getFullYear());
