@@ -7,7 +7,6 @@ runner can assert, at the end, that no request in the whole suite got a 5xx.
 """
 
 import http.client as httpclient
-import json
 import os
 import shutil
 import signal
@@ -135,7 +134,12 @@ class Server:
         self.proc = None
         self._out = self._err = None
         if start:
-            self.start()
+            try:
+                self.start()
+            except BaseException:
+                if not os.environ.get("TATOU_KEEP_DATA"):
+                    shutil.rmtree(self.root, ignore_errors=True)
+                raise
 
     # -- lifecycle
 

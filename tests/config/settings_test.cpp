@@ -1,0 +1,61 @@
+#include "config/settings.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace tatou::config;
+
+TEST(Settings, DefaultsFollowTheOperatingContract) {
+    const auto s = resolve({});
+    EXPECT_EQ(s.listen.host, "127.0.0.1");
+    EXPECT_EQ(s.listen.port, 5000);
+    EXPECT_EQ(s.admin_listen.port, 9464);
+    EXPECT_EQ(s.data_dir, "./var");
+    EXPECT_EQ(s.db_url, "sqlite:./var/tatou.db");
+    EXPECT_EQ(s.storage_dir, "./var/storage");
+    EXPECT_EQ(s.secret_key_file, "./var/secret.key");
+    EXPECT_EQ(s.token_ttl, 3600);
+    EXPECT_EQ(s.max_upload_bytes, 52428800u);
+    EXPECT_EQ(s.audit_log, "./var/log/audit.jsonl");
+}
+
+TEST(Settings, DataDirPropagates) {
+    const auto s = resolve({{"TATOU_DATA_DIR", "/srv/t"}, {"TATOU_LISTEN", "[::1]:8080"}});
+    EXPECT_EQ(s.storage_dir, "/srv/t/storage");
+    EXPECT_EQ(s.listen.host, "::1");
+    EXPECT_EQ(s.listen.port, 8080);
+}
+
+TEST(Settings, InvalidValuesNameTheSetting) {
+    const std::pair<const char*, const char*> bad[] = {
+        {"TATOU_LISTEN", "nonsense"},       {"TATOU_LISTEN", "127.0.0.1:99999"}, {"TATOU_TOKEN_TTL", "-5"},
+        {"TATOU_TOKEN_TTL", "abc"},         {"TATOU_DB", "oracle://x"},          {"TATOU_DB", "mysql://nohost"},
+        {"TATOU_LOG_LEVEL", "loud"},        {"TATOU_MAX_UPLOAD_BYTES", "1e9"},   {"TATOU_WORKERS", "0"},
+    };
+    for (const auto& [name, value] : bad) {
+        try {
+            resolve({{name, value}});
+            ADD_FAILURE() << name << "=" << value << " accepted";
+        } catch (const SettingError& e) {
+            EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(Settings, LegacySecretKeyDefaultIsRefused) {
+    EXPECT_THROW(resolve({{"SECRET_KEY", "dev-secret-change-me"}}), SettingError);
+    EXPECT_EQ(resolve({{"SECRET_KEY", "a-long-enough-operator-secret"}}).legacy_secret, "a-long-enough-operator-secret");
+}
+
+TEST(Settings, OriginalNamesAreFallbacks) {
+    ::setenv("TOKEN_TTL_SECONDS", "120", 1);
+    ::setenv("DB_HOST", "db.internal", 1);
+    ::setenv("DB_PASSWORD", "s3cret", 1);
+    const auto raw = from_environment();
+    ::unsetenv("TOKEN_TTL_SECONDS");
+    ::unsetenv("DB_HOST");
+    ::unsetenv("DB_PASSWORD");
+    const auto s = resolve(raw);
+    EXPECT_EQ(s.token_ttl, 120);
+    EXPECT_EQ(s.db_url, "mysql://tatou:s3cret@db.internal:3306/tatou");
+    EXPECT_EQ(masked_db_url(s.db_url), "mysql://tatou:***@db.internal:3306/tatou");
+}

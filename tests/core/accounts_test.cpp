@@ -1,0 +1,118 @@
+#include "core/accounts.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "store_fixture.hpp"
+
+using namespace tatou;
+
+namespace {
+
+struct Accounts : ::testing::Test {
+    test::StoreFixture db;
+    PasswordHasher hasher{PasswordCost{1, 8 * 1024}};
+    LoginThrottle throttle{ThrottlePolicy{3, 10, std::chrono::seconds(60)}};
+    AccountService accounts{*db.store, hasher, throttle, AccountSettings{3600, "token-key"}};
+
+    Errc code_of(const std::function<void()>& f) {
+        try {
+            f();
+        } catch (const Error& e) {
+            return e.code();
+        }
+        ADD_FAILURE() << "no error thrown";
+        return Errc::internal;
+    }
+};
+
+}  // namespace
+
+TEST_F(Accounts, CreateLoginAuthenticate) {
+    const auto user = accounts.create({"Alice@Example.com", "alice", "Password123"});
+    EXPECT_GT(user.id, 0);
+    EXPECT_EQ(user.email, "Alice@Example.com");
+    const auto issued = accounts.login("1.1.1.1", "alice@example.COM", "Password123");
+    EXPECT_EQ(issued.expires_in, 3600);
+    EXPECT_GE(issued.token.size(), 43u);
+    const auto auth = accounts.authenticate("Bearer " + issued.token);
+    EXPECT_EQ(auth.id, user.id);
+    // Only a keyed hash is stored: the raw token is not a key in the table.
+    EXPECT_FALSE(db.store->find_token(issued.token).has_value());
+    EXPECT_TRUE(db.store->find_token(accounts.token_hash(issued.token)).has_value());
+}
+
+TEST_F(Accounts, DuplicatesConflictCaseInsensitively) {
+    accounts.create({"bob@example.com", "bob", "Password123"});
+    EXPECT_EQ(code_of([&] { accounts.create({"BOB@example.com", "bob2", "Password123"}); }), Errc::conflict);
+    EXPECT_EQ(code_of([&] { accounts.create({"other@example.com", "bob", "Password123"}); }), Errc::conflict);
+}
+
+TEST_F(Accounts, ValidationFailuresAreBadRequests) {
+    EXPECT_EQ(code_of([&] { accounts.create({"not-an-email", "carol", "Password123"}); }), Errc::bad_request);
+    EXPECT_EQ(code_of([&] { accounts.create({"c@example.com", "ca", "Password123"}); }), Errc::bad_request);
+    EXPECT_EQ(code_of([&] { accounts.create({"c@example.com", "carol", "weak"}); }), Errc::bad_request);
+}
+
+TEST_F(Accounts, UnknownEmailAndWrongPasswordLookTheSame) {
+    accounts.create({"dave@example.com", "dave", "Password123"});
+    std::string unknown, wrong;
+    try { accounts.login("2.2.2.2", "nobody@example.com", "Password123"); } catch (const Error& e) { unknown = e.what(); }
+    try { accounts.login("2.2.2.2", "dave@example.com", "Password124"); } catch (const Error& e) { wrong = e.what(); }
+    EXPECT_EQ(unknown, "invalid credentials");
+    EXPECT_EQ(unknown, wrong);
+}
+
+TEST_F(Accounts, ThrottledAfterFailuresEvenWithRightPassword) {
+    accounts.create({"erin@example.com", "erin", "Password123"});
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(code_of([&] { accounts.login("3.3.3.3", "erin@example.com", "nope-nope-1"); }), Errc::unauthorized);
+    try {
+        accounts.login("3.3.3.3", "erin@example.com", "Password123");
+        FAIL() << "expected throttling";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.code(), Errc::rate_limited);
+        ASSERT_TRUE(e.retry_after.has_value());
+        EXPECT_GT(*e.retry_after, 0);
+    }
+}
+
+TEST_F(Accounts, LogoutRevokesOneTokenLogoutAllEvery) {
+    accounts.create({"fay@example.com", "fay", "Password123"});
+    const auto t1 = accounts.login("4.4.4.4", "fay@example.com", "Password123").token;
+    const auto t2 = accounts.login("4.4.4.4", "fay@example.com", "Password123").token;
+    const auto t3 = accounts.login("4.4.4.4", "fay@example.com", "Password123").token;
+    accounts.logout(accounts.authenticate("Bearer " + t1));
+    EXPECT_EQ(code_of([&] { accounts.authenticate("Bearer " + t1); }), Errc::unauthorized);
+    accounts.authenticate("Bearer " + t2);
+    accounts.logout_all(accounts.authenticate("Bearer " + t2));
+    EXPECT_EQ(code_of([&] { accounts.authenticate("Bearer " + t2); }), Errc::unauthorized);
+    EXPECT_EQ(code_of([&] { accounts.authenticate("Bearer " + t3); }), Errc::unauthorized);
+}
+
+TEST_F(Accounts, MalformedHeadersAreUnauthorized) {
+    for (const char* h : {"", "InvalidFormat", "Bearer", "Bearer ", "bearer abcdefghijklmnopqrstuvwxyz", "Bearer invalid_token",
+                          "Bearer aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
+        EXPECT_EQ(code_of([&] { accounts.authenticate(h); }), Errc::unauthorized) << h;
+}
+
+TEST_F(Accounts, ExpiredTokenIsRefused) {
+    AccountService short_lived{*db.store, hasher, throttle, AccountSettings{-1, "token-key"}};
+    short_lived.create({"gus@example.com", "gus", "Password123"});
+    const auto token = short_lived.login("5.5.5.5", "gus@example.com", "Password123").token;
+    try {
+        short_lived.authenticate("Bearer " + token);
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.what(), "Token expired");
+    }
+}
+
+TEST_F(Accounts, ChangePasswordNeedsTheCurrentOne) {
+    accounts.create({"hal@example.com", "hal", "Password123"});
+    const auto auth = accounts.authenticate("Bearer " + accounts.login("6.6.6.6", "hal@example.com", "Password123").token);
+    EXPECT_EQ(code_of([&] { accounts.change_password(auth, "wrong-pass-1", "NewPassword456"); }), Errc::unauthorized);
+    accounts.change_password(auth, "Password123", "NewPassword456");
+    EXPECT_EQ(code_of([&] { accounts.login("6.6.6.6", "hal@example.com", "Password123"); }), Errc::unauthorized);
+    EXPECT_NO_THROW(accounts.login("6.6.6.6", "hal@example.com", "NewPassword456"));
+}
