@@ -10,10 +10,11 @@ constexpr const char* kIdRequired = "document_id (int) is required";
 
 // create/read-watermark: the path, else ?id=, else ?documentid=, else the body's "id".
 std::int64_t watermark_document_id(const Request& request, const JsonBody& body) {
+    const auto body_id = body.optional_id("id");  // validated even when the path wins
     if (auto p = request.param("id")) return require_id(p, kIdRequired);
     if (auto q = request.query_value("id")) return require_id(q, kIdRequired);
     if (auto q = request.query_value("documentid")) return require_id(q, kIdRequired);
-    if (auto id = body.optional_id("id")) return *id;
+    if (body_id) return *body_id;
     throw Error(Errc::bad_request, kIdRequired);
 }
 

@@ -170,7 +170,7 @@ Settings resolve(const RawSettings& raw) {
             throw SettingError("SECRET_KEY: the published default or a value shorter than 16 characters is refused");
         s.legacy_secret = it->second;
     }
-    s.token_ttl = parse_int("TATOU_TOKEN_TTL", v["TATOU_TOKEN_TTL"], 60, 30LL * 24 * 3600);
+    s.token_ttl = parse_int("TATOU_TOKEN_TTL", v["TATOU_TOKEN_TTL"], 1, 30LL * 24 * 3600);
     s.max_upload_bytes = static_cast<std::uint64_t>(
         parse_int("TATOU_MAX_UPLOAD_BYTES", v["TATOU_MAX_UPLOAD_BYTES"], 1024, 1LL << 31));
     s.audit_log = v["TATOU_AUDIT_LOG"];
