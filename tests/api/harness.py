@@ -17,6 +17,7 @@ import time
 import uuid
 
 import requests
+import unittest
 
 TATOU_BIN = os.environ.get("TATOU_BIN", "/work/main/build/src/tatou")
 TIMEOUT = 10
@@ -421,3 +422,18 @@ def json_of(resp):
 
 def describe(resp):
     return f"{resp.request.method} {resp.url} -> {resp.status_code} {resp.text[:300]!r}"
+
+
+class ApiTestCase(unittest.TestCase):
+    """Shared assertions: every error is JSON with an `error` text and the request id."""
+
+    def assert_error(self, resp, status, error=None, msg=""):
+        self.assertEqual(resp.status_code, status, f"{msg} {describe(resp)}".strip())
+        self.assertTrue(resp.headers.get("Content-Type", "").startswith("application/json"),
+                        describe(resp))
+        body = resp.json()
+        self.assertIsInstance(body.get("error"), str)
+        self.assertEqual(body.get("request_id"), resp.headers.get("X-Request-ID"))
+        if error is not None:
+            self.assertEqual(body["error"], error)
+        return body

@@ -25,16 +25,7 @@ def post_json(path, body, token=None):
     return http.post(server.url(path), json=body, headers=headers)
 
 
-class Base(unittest.TestCase):
-    def assert_error(self, resp, status):
-        self.assertEqual(resp.status_code, status, h.describe(resp))
-        self.assertTrue(resp.headers.get("Content-Type", "").startswith("application/json"),
-                        h.describe(resp))
-        body = resp.json()
-        self.assertIsInstance(body.get("error"), str)
-        self.assertEqual(body.get("request_id"), resp.headers.get("X-Request-ID"))
-        return body
-
+class Base(h.ApiTestCase):
     def assert_token_ok(self, token, srv=None):
         srv = srv or server
         r = http.get(srv.url("/api/list-documents"), headers=h.auth(token))

@@ -95,19 +95,10 @@ INVALID_JSON = [b"{nope", b"{", b'{"a": }', b"{'single': 'quotes'}", b'{"a": 1,}
                 b'{"a": "unterminated}', b"{\"a\": 01}"]
 
 
-class Base(unittest.TestCase):
+class Base(h.ApiTestCase):
     @classmethod
     def setUpClass(cls):
         cls.ctx = Ctx()
-
-    def assert_error(self, resp, status, msg=""):
-        self.assertEqual(resp.status_code, status, f"{msg} {h.describe(resp)}")
-        self.assertTrue(resp.headers.get("Content-Type", "").startswith("application/json"),
-                        h.describe(resp))
-        body = resp.json()
-        self.assertIsInstance(body.get("error"), str)
-        self.assertEqual(body.get("request_id"), resp.headers.get("X-Request-ID"))
-        return body
 
     def send(self, route, data, content_type="application/json"):
         rt = ROUTES[route]
@@ -152,7 +143,7 @@ class JsonFramingTests(Base):
                 with self.subTest(route=route, data=data):
                     self.assert_error(self.send(route, data), 400)
             if route != "logout-all":  # logout-all accepts an empty body
-                self.assert_error(self.send(route, b""), 400, route)
+                self.assert_error(self.send(route, b""), 400, msg=route)
 
     def test_non_object_json_is_400(self):
         for route in ROUTES:
@@ -338,7 +329,7 @@ class InjectionTests(Base):
                 body = {"email": f"{login}@example.com", "login": login, "password": h.PASSWORD}
                 body[field] = s if field == "login" else f"{s}@example.com"
                 r = http.post(server.url("/api/create-user"), json=body)
-                self.assert_error(r, 400, f"{field}={s!r}")
+                self.assert_error(r, 400, msg=f"{field}={s!r}")
 
     def test_sqli_as_password_is_just_a_password(self):
         pw = "Aa1' OR '1'='1 --"

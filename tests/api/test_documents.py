@@ -28,18 +28,7 @@ def tearDownModule():
         server.cleanup()
 
 
-class Base(unittest.TestCase):
-    def assert_error(self, resp, status, error=None):
-        self.assertEqual(resp.status_code, status, h.describe(resp))
-        self.assertTrue(resp.headers.get("Content-Type", "").startswith("application/json"),
-                        h.describe(resp))
-        body = resp.json()
-        self.assertIsInstance(body.get("error"), str)
-        self.assertEqual(body.get("request_id"), resp.headers.get("X-Request-ID"))
-        if error is not None:
-            self.assertEqual(body["error"], error)
-        return body
-
+class Base(h.ApiTestCase):
     def assert_document(self, doc, data, name):
         h.check_fields(self, doc, {"id", "name", "creation", "sha256", "size"})
         self.assertIsInstance(doc["id"], int)

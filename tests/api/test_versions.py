@@ -26,16 +26,7 @@ def tearDownModule():
         server.cleanup()
 
 
-class Base(unittest.TestCase):
-    def assert_error(self, resp, status):
-        self.assertEqual(resp.status_code, status, h.describe(resp))
-        self.assertTrue(resp.headers.get("Content-Type", "").startswith("application/json"),
-                        h.describe(resp))
-        body = resp.json()
-        self.assertIsInstance(body.get("error"), str)
-        self.assertEqual(body.get("request_id"), resp.headers.get("X-Request-ID"))
-        return body
-
+class Base(h.ApiTestCase):
     def get_version(self, link):
         r = http.get(server.url(f"/api/get-version/{link}"))
         self.assertEqual(r.status_code, 200, h.describe(r))
