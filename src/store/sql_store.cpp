@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "store/hot_queries.hpp"
 #include "store/migrations.hpp"
 
 namespace tatou {
@@ -100,6 +101,7 @@ SqlStore::SqlStore(const DbConfig& config) : config_(config) {
         }
         soci::session sql(*pool_);
         migrate(sql, config.backend);
+        hot_.resize(config.pool_size);
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {
@@ -108,6 +110,26 @@ SqlStore::SqlStore(const DbConfig& config) : config_(config) {
 }
 
 SqlStore::~SqlStore() = default;
+
+template <class F>
+auto SqlStore::with_hot_queries(F&& work) {
+    const std::size_t slot = pool_->lease();
+    struct GiveBack {
+        soci::connection_pool& pool;
+        std::size_t slot;
+        ~GiveBack() { pool.give_back(slot); }
+    } give_back{*pool_, slot};
+    try {
+        if (!hot_[slot]) hot_[slot] = std::make_unique<HotQueries>(pool_->at(slot));
+        return work(*hot_[slot]);
+    } catch (const soci::soci_error& e) {
+        hot_[slot].reset();  // prepared again on next use, after the connection recovers
+        unavailable(e);
+    } catch (const std::runtime_error& e) {
+        hot_[slot].reset();
+        unavailable(e);
+    }
+}
 
 int SqlStore::schema_version() {
     return guarded(*pool_, [](soci::session& sql) { return current_schema_version(sql); });
@@ -175,14 +197,7 @@ void SqlStore::insert_token(const std::string& token_hash, UserId user, std::int
 }
 
 std::optional<TokenRecord> SqlStore::find_token(const std::string& token_hash) {
-    return guarded(*pool_, [&](soci::session& sql) -> std::optional<TokenRecord> {
-        long long user = 0, expires = 0;
-        int revoked = 0;
-        sql << "SELECT user_id, expires_at, revoked FROM tokens WHERE token_hash = :h", soci::use(token_hash),
-            soci::into(user), soci::into(expires), soci::into(revoked);
-        if (!sql.got_data()) return std::nullopt;
-        return TokenRecord{user, expires, revoked != 0};
-    });
+    return with_hot_queries([&](HotQueries& q) { return q.token.run(token_hash); });
 }
 
 void SqlStore::revoke_token(const std::string& token_hash) {
@@ -215,15 +230,7 @@ DocumentId SqlStore::insert_document(const Document& doc) {
 }
 
 std::vector<Document> SqlStore::list_documents(UserId owner) {
-    return guarded(*pool_, [&](soci::session& sql) {
-        std::vector<Document> out;
-        const long long o = owner;
-        soci::rowset<soci::row> rows = (sql.prepare << "SELECT " << kDocumentColumns
-                                                    << " FROM documents WHERE ownerid = :o ORDER BY id DESC",
-                                        soci::use(o));
-        for (const auto& r : rows) out.push_back(document_from(r));
-        return out;
-    });
+    return with_hot_queries([&](HotQueries& q) { return q.documents.run(owner); });
 }
 
 static std::optional<Document> one_document(soci::session& sql, DocumentId id, UserId owner) {

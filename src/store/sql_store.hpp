@@ -2,10 +2,13 @@
 // The Store on SOCI. One class for every backend; the few dialect differences live in Dialect.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "store/store.hpp"
 
 namespace soci { class connection_pool; }
+
+namespace tatou { struct HotQueries; }
 
 namespace tatou {
 
@@ -47,8 +50,13 @@ public:
     int schema_version();
 
 private:
+    // Runs work with a pooled connection and that connection's prepared hot statements.
+    template <class F>
+    auto with_hot_queries(F&& work);
+
     DbConfig config_;
     std::unique_ptr<soci::connection_pool> pool_;
+    std::vector<std::unique_ptr<HotQueries>> hot_;  // one slot per pooled connection
 };
 
 }  // namespace tatou

@@ -79,3 +79,20 @@ TEST(SqlStore, TokensRevokeSinglyAndPerUser) {
     db.store->purge_expired_tokens(1000);
     EXPECT_FALSE(db.store->find_token("h2").has_value());
 }
+
+// A cached lookup must not leave a read transaction open: a later write on the same
+// connection would fail on a stale snapshot once another connection has written.
+TEST(SqlStore, CachedLookupsDoNotPinASnapshot) {
+    test::TempDir dir;
+    DbConfig config;
+    config.soci_connect = "db=" + (dir.path() / "s.db").string() + " timeout=5";
+    config.pool_size = 1;
+    SqlStore a(config), b(config);
+    const auto user = a.create_user({0, "a@x.com", "alice", "h"}, "a@x.com");
+    a.insert_token("t1", user, 1, 100);
+    ASSERT_TRUE(a.find_token("t1").has_value());
+    EXPECT_TRUE(a.list_documents(user).empty());
+    b.insert_token("t2", user, 1, 100);
+    EXPECT_NO_THROW(a.insert_token("t3", user, 1, 100));
+    EXPECT_TRUE(a.find_token("t2").has_value());
+}
