@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 using namespace tatou::config;
 
 TEST(Settings, DefaultsFollowTheOperatingContract) {
@@ -58,4 +61,19 @@ TEST(Settings, OriginalNamesAreFallbacks) {
     EXPECT_EQ(s.token_ttl, 120);
     EXPECT_EQ(s.db_url, "mysql://tatou:s3cret@db.internal:3306/tatou");
     EXPECT_EQ(masked_db_url(s.db_url), "mysql://tatou:***@db.internal:3306/tatou");
+}
+
+TEST(Settings, DotEnvFillsOnlyWhatTheEnvironmentLacks) {
+    const auto file = std::filesystem::temp_directory_path() / "tatou-dotenv-test";
+    {
+        std::ofstream out(file);
+        out << "# comment\nexport TATOU_DOTENV_A=\"from file\"\nTATOU_DOTENV_B=file\nnot a line\n";
+    }
+    ::setenv("TATOU_DOTENV_B", "from env", 1);
+    load_dotenv(file);
+    EXPECT_STREQ(std::getenv("TATOU_DOTENV_A"), "from file");
+    EXPECT_STREQ(std::getenv("TATOU_DOTENV_B"), "from env");
+    ::unsetenv("TATOU_DOTENV_A");
+    ::unsetenv("TATOU_DOTENV_B");
+    std::filesystem::remove(file);
 }
