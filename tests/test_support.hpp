@@ -1,6 +1,9 @@
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <string>
+
+#include "core/error.hpp"
 
 namespace tatou::test {
 
@@ -14,6 +17,9 @@ public:
 private:
     std::filesystem::path path_;
 };
+
+// The Errc that `f` throws; the test fails when it throws nothing.
+Errc code_of(const std::function<void()>& f);
 
 // The original test suite's sample: a one-page PDF whose startxref is wrong (qpdf repairs it).
 std::string sample_pdf();

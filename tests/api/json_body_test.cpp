@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "test_support.hpp"
 
 using namespace tatou;
 using tatou::api::JsonBody;
+using tatou::test::code_of;
 
 namespace {
 
@@ -16,14 +18,6 @@ api::Request req(std::string_view body, std::string content_type = "application/
     return r;
 }
 
-Errc code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return Errc::internal;
-}
 
 }  // namespace
 

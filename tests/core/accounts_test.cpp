@@ -6,6 +6,7 @@
 #include "store_fixture.hpp"
 
 using namespace tatou;
+using tatou::test::code_of;
 
 namespace {
 
@@ -15,15 +16,6 @@ struct Accounts : ::testing::Test {
     LoginThrottle throttle{ThrottlePolicy{3, 10, std::chrono::seconds(60)}};
     AccountService accounts{*db.store, hasher, throttle, AccountSettings{3600, "token-key"}};
 
-    Errc code_of(const std::function<void()>& f) {
-        try {
-            f();
-        } catch (const Error& e) {
-            return e.code();
-        }
-        ADD_FAILURE() << "no error thrown";
-        return Errc::internal;
-    }
 };
 
 }  // namespace

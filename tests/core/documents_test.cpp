@@ -8,6 +8,7 @@
 #include "store_fixture.hpp"
 
 using namespace tatou;
+using tatou::test::code_of;
 
 namespace {
 
@@ -24,15 +25,6 @@ struct Documents : ::testing::Test {
         bob = db.store->create_user({0, "b@x.com", "bob", "h"}, "b@x.com");
     }
 
-    Errc code_of(const std::function<void()>& f) {
-        try {
-            f();
-        } catch (const Error& e) {
-            return e.code();
-        }
-        ADD_FAILURE() << "no error thrown";
-        return Errc::internal;
-    }
 
     std::size_t files_on_disk() {
         std::size_t n = 0;
