@@ -1,5 +1,6 @@
 #include "api/handlers.hpp"
 #include "api/json_body.hpp"
+#include "api/json_text.hpp"
 #include "core/error.hpp"
 #include "core/validation.hpp"
 
@@ -35,9 +36,27 @@ Reply upload_document(Request& request, Services& services) {
 }
 
 Reply list_documents(Request& request, Services& services) {
-    nlohmann::json docs = nlohmann::json::array();
-    for (const auto& d : services.documents.list(request.user->id)) docs.push_back(to_json(d));
-    return json_reply(200, {{"documents", std::move(docs)}});
+    const auto docs = services.documents.list(request.user->id);
+    Reply r;
+    r.body.reserve(32 + docs.size() * 200);
+    r.body.append("{\"documents\":[");
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+        const auto& d = docs[i];
+        if (i > 0) r.body.push_back(',');
+        r.body.append("{\"creation\":");
+        append_json_string(r.body, d.creation);
+        r.body.append(",\"id\":");
+        append_json_int(r.body, d.id);
+        r.body.append(",\"name\":");
+        append_json_string(r.body, d.name);
+        r.body.append(",\"sha256\":");
+        append_json_string(r.body, d.sha256);
+        r.body.append(",\"size\":");
+        append_json_int(r.body, d.size);
+        r.body.push_back('}');
+    }
+    r.body.append("]}");
+    return r;
 }
 
 Reply get_document(Request& request, Services& services) {
