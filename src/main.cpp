@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/serve.hpp"
+#include "cli/watermark.hpp"
 #include "core/crypto.hpp"
 
 int main(int argc, char** argv) {
@@ -12,6 +13,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     tatou::cli::ServeFlags serve_flags;
     tatou::cli::add_serve_command(app, serve_flags);
+    tatou::cli::WatermarkArgs watermark_args;
+    tatou::cli::add_watermark_command(app, watermark_args);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -19,5 +22,6 @@ int main(int argc, char** argv) {
         return code == 0 ? 0 : 2;
     }
     if (app.got_subcommand("serve")) return tatou::cli::run_serve(serve_flags);
+    if (app.got_subcommand("watermark")) return tatou::cli::run_watermark(app, watermark_args);
     return 2;
 }
