@@ -16,6 +16,7 @@ BUILD_PKGS=(
 TEST_PKGS=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   python3 python3-requests qpdf wrk
+  ghostscript mupdf-tools poppler-utils libimage-exiftool-perl
 )
 
 want=("${BUILD_PKGS[@]}")

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -60,6 +61,43 @@ std::string hmac_sha256(std::string_view key, std::string_view message) {
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
     return to_hex(hmac_sha256(key, message));
+}
+
+std::string pbkdf2_hmac_sha256(std::string_view password, std::string_view salt, unsigned iterations,
+                               std::size_t length) {
+    // The keyed HMAC state is computed once and copied per block, which halves the work of
+    // re-keying on every iteration.
+    crypto_auth_hmacsha256_state keyed;
+    crypto_auth_hmacsha256_init(&keyed, reinterpret_cast<const unsigned char*>(password.data()),
+                                password.size());
+    std::string out;
+    out.reserve(length);
+    for (std::uint32_t block = 1; out.size() < length; ++block) {
+        unsigned char u[crypto_auth_hmacsha256_BYTES];
+        unsigned char t[crypto_auth_hmacsha256_BYTES];
+        const unsigned char index[4] = {static_cast<unsigned char>(block >> 24),
+                                        static_cast<unsigned char>(block >> 16),
+                                        static_cast<unsigned char>(block >> 8),
+                                        static_cast<unsigned char>(block)};
+        crypto_auth_hmacsha256_state st = keyed;
+        crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(salt.data()),
+                                      salt.size());
+        crypto_auth_hmacsha256_update(&st, index, sizeof index);
+        crypto_auth_hmacsha256_final(&st, u);
+        std::copy(u, u + sizeof u, t);
+        for (unsigned i = 1; i < iterations; ++i) {
+            st = keyed;
+            crypto_auth_hmacsha256_update(&st, u, sizeof u);
+            crypto_auth_hmacsha256_final(&st, u);
+            for (std::size_t j = 0; j < sizeof t; ++j) t[j] ^= u[j];
+        }
+        out.append(reinterpret_cast<const char*>(t),
+                   std::min(sizeof t, length - out.size()));
+        sodium_memzero(&st, sizeof st);
+        sodium_memzero(u, sizeof u);
+    }
+    sodium_memzero(&keyed, sizeof keyed);
+    return out;
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

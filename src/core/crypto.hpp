@@ -19,6 +19,11 @@ std::string sha256_hex(std::string_view data);  // 64 lowercase hex chars
 std::string hmac_sha256(std::string_view key, std::string_view message);  // 32 raw bytes
 std::string hmac_sha256_hex(std::string_view key, std::string_view message);
 
+// PBKDF2-HMAC-SHA256 (RFC 8018). Only for reading formats other tools defined; our own key
+// derivation uses BLAKE2b or Argon2id.
+std::string pbkdf2_hmac_sha256(std::string_view password, std::string_view salt, unsigned iterations,
+                               std::size_t length);
+
 bool constant_time_equal(std::string_view a, std::string_view b);
 
 enum class B64 { standard, url_safe };

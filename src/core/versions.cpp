@@ -48,7 +48,8 @@ CreatedVersion VersionService::create(UserId owner, DocumentId id, const Waterma
 
     std::string marked;
     try {
-        marked = wm.embed(original, {request.secret, request.key, request.position, std::nullopt});
+        marked = wm.embed(original, {request.secret, request.key, request.position, std::nullopt,
+                                      request.intended_for});
     } catch (const watermark::InvalidInput& e) {
         throw Error(Errc::bad_request, e.what());
     } catch (const watermark::WatermarkError& e) {

@@ -19,6 +19,7 @@ struct EmbedParams {
     std::string_view key;
     std::optional<std::string_view> position;
     std::optional<std::string_view> client_identity;  // RMAP recipient, when there is one
+    std::optional<std::string_view> recipient;        // intended_for, shown by visible stamps
 };
 
 class Method {
