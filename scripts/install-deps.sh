@@ -17,6 +17,7 @@ TEST_PKGS=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   python3 python3-requests qpdf wrk
   ghostscript mupdf-tools poppler-utils libimage-exiftool-perl
+  clang libclang-rt-14-dev
 )
 
 want=("${BUILD_PKGS[@]}")

@@ -205,7 +205,20 @@ def main():
               "`mutool clean -gggz`; Ghostscript `-sDEVICE=pdfwrite` with default settings; the bytes up to the "
               "first `%%EOF`; `exiftool -all:all=` followed by a qpdf rewrite; rendering the first three pages "
               "with `pdftoppm -r 100` and rebuilding an image-only PDF (a stretch goal: no method here survives "
-              "it, since none hides data in pixels).", ""]
+              "it, since none hides data in pixels).", "",
+              "## Reading the table", "",
+              "- `tatou-content` (and `tatou-stamp`, which carries the same invisible layer) is the method to "
+              "use when a copy may be re-saved, re-distilled, split or scrubbed: every page carries a sealed "
+              "copy of the secret as invisible text, and any one intact page is enough.",
+              "- `tatou-annotation` and `tatou-pieceinfo` hide the same sealed secret in the page objects; "
+              "Ghostscript rebuilds pages and drops `/PieceInfo`, but keeps annotations.",
+              "- `phantom-annotation-g21` is the original's format, kept for reading old evidence. Its record "
+              "sits on page 1 only, so it is lost whenever page 1 is not among the pages kept (the "
+              "multi-page files under *extract last page*).",
+              "- The EOF methods are the original's reference methods: any rewrite drops bytes after `%%EOF`.",
+              "- Not covered: rasterizing, printing and scanning, OCR, and an adversary who knows the "
+              "method and deletes the invisible text operators or annotations by hand. A wrong key is "
+              "reported as such and an unwatermarked file never yields a secret (tests/watermark).", ""]
     failures = list(broken)
     if args.check:
         for m in names:
