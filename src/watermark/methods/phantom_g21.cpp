@@ -109,8 +109,9 @@ bool PhantomG21Method::applicable(std::string_view pdf, std::optional<std::strin
     return pdf_has_pages(pdf);
 }
 
-std::string PhantomG21Method::embed(std::string_view pdf, const EmbedParams& params) const {
-    if (params.secret.empty() || params.key.empty()) throw InvalidInput("Secret and key required");
+namespace {
+
+std::string embed_record(std::string_view pdf, const EmbedParams& params) {
     auto doc = open_pdf(pdf);
     Budget budget;
     auto pages = pdf_pages(*doc, budget);
@@ -158,8 +159,37 @@ std::string PhantomG21Method::embed(std::string_view pdf, const EmbedParams& par
     return write_pdf(*doc);
 }
 
+std::string read_records(std::string_view pdf, std::string_view key);
+
+}  // namespace
+
+// qpdf throws its own exceptions on structures it cannot walk; they are the input's fault, so
+// they leave as InvalidInput (a 4xx), never as something the API would answer with a 5xx.
+std::string PhantomG21Method::embed(std::string_view pdf, const EmbedParams& params) const {
+    if (params.secret.empty() || params.key.empty()) throw InvalidInput("Secret and key required");
+    try {
+        return embed_record(pdf, params);
+    } catch (const WatermarkError&) {
+        throw;
+    } catch (const std::exception&) {
+        throw InvalidInput("PDF structure could not be watermarked");
+    }
+}
+
 std::string PhantomG21Method::read(std::string_view pdf, std::string_view key) const {
     if (key.empty()) throw InvalidInput("Key must be a non-empty string");
+    try {
+        return read_records(pdf, key);
+    } catch (const WatermarkError&) {
+        throw;
+    } catch (const std::exception&) {
+        throw InvalidInput("PDF structure could not be read");
+    }
+}
+
+namespace {
+
+std::string read_records(std::string_view pdf, std::string_view key) {
     auto doc = open_pdf(pdf);
     Budget budget;
     auto pages = pdf_pages(*doc, budget);
@@ -187,5 +217,7 @@ std::string PhantomG21Method::read(std::string_view pdf, std::string_view key) c
     if (candidates == 0) throw SecretNotFound("No phantom annotations found");
     throw SecretNotFound("No valid watermark found in annotations");
 }
+
+}  // namespace
 
 }  // namespace tatou::watermark
