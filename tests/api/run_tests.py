@@ -22,6 +22,7 @@ MODULES = [
     "test_accounts",
     "test_documents",
     "test_versions",
+    "test_watermark_methods",
     "test_bad_input",
     "test_persistence",
     "test_process",
