@@ -22,7 +22,7 @@ std::optional<std::string_view> id_from_path_or_query(const Request& r) {
 
 Reply upload_document(Request& request, Services& services) {
     if (request.form_status == FormStatus::not_multipart)
-        throw Error(Errc::unsupported_media, "file is required (multipart/form-data)");
+        throw Error(Errc::unsupported_media, Reason::unsupported_media, "file is required (multipart/form-data)");
     if (request.form_status != FormStatus::ok) throw Error(Errc::bad_request, "malformed multipart body");
     const FormPart* file = nullptr;
     std::optional<std::string> name;
@@ -32,6 +32,7 @@ Reply upload_document(Request& request, Services& services) {
     }
     if (file == nullptr) throw Error(Errc::bad_request, "file is required (multipart/form-data)");
     const auto doc = services.documents.upload(request.user->id, {*file->filename, name, file->body});
+    request.facts.document_id = doc.id;
     return json_reply(201, to_json(doc));
 }
 
@@ -61,6 +62,7 @@ Reply list_documents(Request& request, Services& services) {
 
 Reply get_document(Request& request, Services& services) {
     const auto id = require_id(id_from_path_or_query(request), "document id required");
+    request.facts.document_id = id;
     const auto doc = services.documents.get(request.user->id, id);
     std::string filename = doc.name;
     if (!validation::to_lower_ascii(filename).ends_with(".pdf")) filename += ".pdf";
@@ -75,7 +77,8 @@ Reply delete_document(Request& request, Services& services) {
     else if (auto q = request.query_value("id")) id = require_id(q, "document id required");
     else if (auto q2 = request.query_value("documentid")) id = require_id(q2, "document id required");
     else id = JsonBody(request, {"id"}, true).optional_id("id");
-    if (!id) throw Error(Errc::bad_request, "document id required");
+    if (!id) throw Error(Errc::bad_request, Reason::bad_id, "document id required");
+    request.facts.document_id = *id;
     const auto outcome = services.documents.remove(request.user->id, *id);
     return json_reply(200, {{"deleted", true},
                             {"id", outcome.id},

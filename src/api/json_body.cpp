@@ -39,7 +39,7 @@ bool depth_within(std::string_view text, int max_depth) {
 JsonBody::JsonBody(const Request& request, std::initializer_list<std::string_view> allowed, bool empty_ok) {
     if (request.body.size() > kMaxJsonBody) throw Error(Errc::too_large, "JSON body too large (limit 64 KiB)");
     if (!request.content_type.empty() && !is_json_media_type(request.content_type))
-        throw Error(Errc::unsupported_media, "Content-Type must be application/json");
+        throw Error(Errc::unsupported_media, Reason::unsupported_media, "Content-Type must be application/json");
     if (validation::trim(request.body).empty()) {
         if (!empty_ok) throw Error(Errc::bad_request, "Invalid JSON payload. Expected a JSON object");
         doc_ = nlohmann::json::object();
@@ -51,7 +51,7 @@ JsonBody::JsonBody(const Request& request, std::initializer_list<std::string_vie
         throw Error(Errc::bad_request, "Invalid JSON payload. Expected a JSON object");
     for (const auto& [key, value] : doc_.items()) {
         if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-            throw Error(Errc::bad_request, "Unexpected field: " + key.substr(0, 64));
+            throw Error(Errc::bad_request, Reason::unknown_field, "Unexpected field: " + key.substr(0, 64));
     }
 }
 
@@ -89,14 +89,14 @@ std::optional<std::int64_t> JsonBody::optional_id(std::string_view name) const {
     } else if (v->is_string()) {
         id = validation::parse_id(v->get<std::string>());
     }
-    if (!id) throw Error(Errc::bad_request, "document id must be a positive integer");
+    if (!id) throw Error(Errc::bad_request, Reason::bad_id, "document id must be a positive integer");
     return id;
 }
 
 std::int64_t require_id(std::optional<std::string_view> text, const char* message) {
     if (!text) throw Error(Errc::bad_request, message);
     const auto id = validation::parse_id(*text);
-    if (!id) throw Error(Errc::bad_request, "document id must be a positive integer");
+    if (!id) throw Error(Errc::bad_request, Reason::bad_id, "document id must be a positive integer");
     return *id;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/accounts.hpp"
+#include "obs/event.hpp"
 
 namespace tatou::api {
 
@@ -32,6 +33,8 @@ struct Request {
     std::optional<AuthUser> user;  // set by dispatch for Auth::user routes
     FormStatus form_status = FormStatus::not_parsed;
     std::vector<FormPart> form;    // filled by the transport for multipart routes
+    obs::RequestInfo info;         // what the audit log records about the request
+    obs::Facts facts;              // what the handler learned (typed, non-secret)
 
     std::optional<std::string_view> query_value(std::string_view name) const {
         const auto it = query.find(name);

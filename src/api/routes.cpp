@@ -7,49 +7,115 @@ namespace tatou::api {
 
 namespace {
 
+using obs::Action;
+using obs::RouteAudit;
+
 constexpr Auth kPublic = Auth::none;
 constexpr Auth kUser = Auth::user;
 constexpr Work kLight = Work::light;
 constexpr Work kHeavy = Work::heavy;
 constexpr Body kJson = Body::json_or_none;
 
+// What each route means for the audit log: the event on success, the event on failure (when
+// the failure's reason names no more specific one), and whether it changes state.
+const RouteAudit kQuiet{};
+const RouteAudit kCreateUser{Action::user_created, Action::input_validation_fail, true};
+const RouteAudit kLogin{Action::authn_login_success, Action::authn_login_fail, false};
+const RouteAudit kLogout{Action::authn_token_revoked, std::nullopt, true};
+const RouteAudit kLogoutAll{Action::session_expired, std::nullopt, true};
+const RouteAudit kRefresh{Action::session_renewed, std::nullopt, true};
+const RouteAudit kUpload{Action::upload_complete, Action::upload_validation, true};
+const RouteAudit kRead{Action::sensitive_read, Action::sensitive_read, false};
+const RouteAudit kDelete{Action::upload_delete, Action::upload_delete, true};
+const RouteAudit kWatermark{Action::sensitive_create, Action::sensitive_create, true};
+
 const Route kRoutes[] = {
-    {"GET", "/healthz", kPublic, kLight, kJson, healthz},
-    {"GET", "/api/healthz", kPublic, kLight, kJson, healthz},
-    {"POST", "/api/create-user", kPublic, kHeavy, kJson, create_user},
-    {"POST", "/api/login", kPublic, kHeavy, kJson, login},
-    {"POST", "/api/logout", kUser, kLight, kJson, logout},
-    {"POST", "/api/logout-all", kUser, kHeavy, kJson, logout_all},
-    {"POST", "/api/refresh-token", kUser, kLight, kJson, refresh_token},
-    {"POST", "/api/upload-document", kUser, kHeavy, Body::multipart, upload_document},
-    {"GET", "/api/list-documents", kUser, kLight, kJson, list_documents},
-    {"GET", "/api/list-versions", kUser, kLight, kJson, list_versions},
-    {"GET", "/api/list-versions/:id", kUser, kLight, kJson, list_versions},
-    {"GET", "/api/list-all-versions", kUser, kLight, kJson, list_all_versions},
-    {"GET", "/api/get-document", kUser, kHeavy, kJson, get_document},
-    {"GET", "/api/get-document/:id", kUser, kHeavy, kJson, get_document},
-    {"GET", "/api/get-version/:link", kPublic, kHeavy, kJson, get_version},
-    {"DELETE", "/api/delete-document/:id", kUser, kLight, kJson, delete_document},
-    {"DELETE", "/api/delete-document", kUser, kLight, kJson, delete_document},
-    {"POST", "/api/delete-document", kUser, kLight, kJson, delete_document},
-    {"POST", "/api/create-watermark", kUser, kHeavy, kJson, create_watermark},
-    {"POST", "/api/create-watermark/:id", kUser, kHeavy, kJson, create_watermark},
-    {"POST", "/api/read-watermark", kUser, kHeavy, kJson, read_watermark},
-    {"POST", "/api/read-watermark/:id", kUser, kHeavy, kJson, read_watermark},
-    {"GET", "/api/get-watermarking-methods", kPublic, kLight, kJson, get_watermarking_methods},
+    {"GET", "/healthz", kPublic, kLight, kJson, healthz, kQuiet},
+    {"GET", "/api/healthz", kPublic, kLight, kJson, healthz, kQuiet},
+    {"POST", "/api/create-user", kPublic, kHeavy, kJson, create_user, kCreateUser},
+    {"POST", "/api/login", kPublic, kHeavy, kJson, login, kLogin},
+    {"POST", "/api/logout", kUser, kLight, kJson, logout, kLogout},
+    {"POST", "/api/logout-all", kUser, kHeavy, kJson, logout_all, kLogoutAll},
+    {"POST", "/api/refresh-token", kUser, kLight, kJson, refresh_token, kRefresh},
+    {"POST", "/api/upload-document", kUser, kHeavy, Body::multipart, upload_document, kUpload},
+    {"GET", "/api/list-documents", kUser, kLight, kJson, list_documents, kQuiet},
+    {"GET", "/api/list-versions", kUser, kLight, kJson, list_versions, kQuiet},
+    {"GET", "/api/list-versions/:id", kUser, kLight, kJson, list_versions, kQuiet},
+    {"GET", "/api/list-all-versions", kUser, kLight, kJson, list_all_versions, kQuiet},
+    {"GET", "/api/get-document", kUser, kHeavy, kJson, get_document, kRead},
+    {"GET", "/api/get-document/:id", kUser, kHeavy, kJson, get_document, kRead},
+    {"GET", "/api/get-version/:link", kPublic, kHeavy, kJson, get_version, kRead},
+    {"DELETE", "/api/delete-document/:id", kUser, kLight, kJson, delete_document, kDelete},
+    {"DELETE", "/api/delete-document", kUser, kLight, kJson, delete_document, kDelete},
+    {"POST", "/api/delete-document", kUser, kLight, kJson, delete_document, kDelete},
+    {"POST", "/api/create-watermark", kUser, kHeavy, kJson, create_watermark, kWatermark},
+    {"POST", "/api/create-watermark/:id", kUser, kHeavy, kJson, create_watermark, kWatermark},
+    {"POST", "/api/read-watermark", kUser, kHeavy, kJson, read_watermark, kRead},
+    {"POST", "/api/read-watermark/:id", kUser, kHeavy, kJson, read_watermark, kRead},
+    {"GET", "/api/get-watermarking-methods", kPublic, kLight, kJson, get_watermarking_methods, kQuiet},
 };
+
+// A failure that did not say why gets the reason its status implies.
+Reason reason_for_status(int status) {
+    switch (status) {
+        case 400: return Reason::bad_input;
+        case 401: return Reason::token_unknown;
+        case 404: return Reason::not_found;
+        case 409: return Reason::conflict;
+        case 410: return Reason::file_missing;
+        case 413: return Reason::too_large;
+        case 415: return Reason::unsupported_media;
+        case 429: return Reason::rate_limited;
+        case 503: return Reason::unavailable;
+        default: return status >= 500 ? Reason::internal : Reason::none;
+    }
+}
 
 }  // namespace
 
 std::span<const Route> routes() { return kRoutes; }
 
-Reply dispatch(const Route& route, Request& request, Services& services) {
-    try {
-        if (route.auth == Auth::user) request.user = services.accounts.authenticate(request.authorization);
-        return route.handler(request, services);
-    } catch (...) {
-        return error_reply(std::current_exception(), request);
+std::string route_template(std::string_view path) {
+    std::string out;
+    out.reserve(path.size() + 2);
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        if (path[i] != ':') {
+            out.push_back(path[i]);
+            continue;
+        }
+        const auto end = path.find('/', i);
+        out += "{" + std::string(path.substr(i + 1, end == std::string_view::npos ? end : end - i - 1)) + "}";
+        if (end == std::string_view::npos) break;
+        i = end - 1;
     }
+    return out;
+}
+
+Reply dispatch(const Route& route, Request& request, Services& services) {
+    Reply reply;
+    Reason reason = Reason::none;
+    try {
+        if (route.auth == Auth::user) {
+            request.user = services.accounts.authenticate(request.authorization);
+            request.facts.user_id = request.user->id;
+            request.facts.token_id = request.user->token_id;
+        }
+        if (route.audit.changes_state && services.telemetry != nullptr && !services.telemetry->accepting_changes())
+            throw Error(Errc::unavailable, Reason::audit_unavailable, "audit log unavailable; try again later");
+        reply = route.handler(request, services);
+    } catch (const Error& e) {
+        reason = e.reason();
+        reply = error_reply(std::current_exception(), request);
+    } catch (...) {
+        reason = Reason::internal;
+        reply = error_reply(std::current_exception(), request);
+    }
+    if (reason == Reason::none && reply.status >= 400) reason = reason_for_status(reply.status);
+    if (services.telemetry != nullptr) {
+        request.info.route = route_template(route.path);
+        services.telemetry->request_done(route.audit, request.info, request.facts, reply.status, reason);
+    }
+    return reply;
 }
 
 }  // namespace tatou::api

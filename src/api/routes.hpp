@@ -7,6 +7,7 @@
 #include "api/reply.hpp"
 #include "api/request.hpp"
 #include "core/services.hpp"
+#include "obs/telemetry.hpp"
 
 namespace tatou::api {
 
@@ -24,7 +25,11 @@ struct Route {
     Work work;
     Body body;
     Handler handler;
+    obs::RouteAudit audit;
 };
+
+// "/api/get-document/:id" -> "/api/get-document/{id}": the route label in logs and metrics.
+std::string route_template(std::string_view express_path);
 
 std::span<const Route> routes();
 

@@ -27,6 +27,7 @@ Reply list_versions(Request& request, Services& services) {
     if (!id_text) id_text = request.query_value("id");
     if (!id_text) id_text = request.query_value("documentid");
     const auto id = require_id(id_text, "document id required");
+    request.facts.document_id = id;
     return json_reply(200, {{"versions", to_json(services.versions.list(request.user->id, id))}});
 }
 
@@ -36,6 +37,8 @@ Reply list_all_versions(Request& request, Services& services) {
 
 Reply get_version(Request& request, Services& services) {
     auto [version, bytes] = services.versions.download(std::string(request.param("link").value_or("")));
+    request.facts.version_id = version.id;
+    request.facts.document_id = version.document_id;
     return pdf_reply(std::move(bytes), "attachment", version.link + ".pdf");
 }
 

@@ -15,7 +15,7 @@ std::int64_t watermark_document_id(const Request& request, const JsonBody& body)
     if (auto q = request.query_value("id")) return require_id(q, kIdRequired);
     if (auto q = request.query_value("documentid")) return require_id(q, kIdRequired);
     if (body_id) return *body_id;
-    throw Error(Errc::bad_request, kIdRequired);
+    throw Error(Errc::bad_request, Reason::bad_id, kIdRequired);
 }
 
 std::optional<std::string> position_of(const JsonBody& body) {
@@ -39,10 +39,13 @@ Reply create_watermark(Request& request, Services& services) {
     wm.secret = body.required_string("secret", 1024);
     wm.key = body.required_string("key", 1024);
     wm.position = position_of(body);
+    request.facts.document_id = id;
+    if (services.methods.find(wm.method) != nullptr) request.facts.watermark_method = wm.method;
     if (!validation::valid_display_text(wm.intended_for, 320))
         throw Error(Errc::bad_request, "intended_for must be text without control characters");
     const auto created = services.versions.create(request.user->id, id, wm);
     const auto& v = created.version;
+    request.facts.version_id = v.id;
     return json_reply(201, {{"id", v.id},
                             {"documentid", v.document_id},
                             {"link", v.link},
@@ -60,6 +63,8 @@ Reply read_watermark(Request& request, Services& services) {
     rd.method = body.required_string("method", 64);
     rd.key = body.required_string("key", 1024);
     rd.position = position_of(body);
+    request.facts.document_id = id;
+    if (services.methods.find(rd.method) != nullptr) request.facts.watermark_method = rd.method;
     const auto secret = services.versions.read_secret(request.user->id, id, rd);
     return json_reply(201, {{"documentid", id},
                             {"secret", secret},

@@ -13,7 +13,10 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/honeytokens.hpp"
 #include "http/server.hpp"
+#include "obs/audit_log.hpp"
+#include "obs/telemetry.hpp"
 #include "store/file_store.hpp"
 #include "store/sql_store.hpp"
 
@@ -83,6 +86,40 @@ DbConfig db_config(const config::Settings& s) {
     return db;
 }
 
+obs::AuditConfig audit_config(const config::Settings& s) {
+    obs::AuditConfig c;
+    c.file = s.audit_log;
+    c.max_bytes = s.audit_max_bytes;
+    c.max_age = std::chrono::seconds(s.audit_max_age);
+    c.retention_days = s.audit_retention_days;
+    c.heartbeat = std::chrono::seconds(s.audit_heartbeat);
+    c.fail_closed = s.audit_fail_closed;
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    c.host = host;
+    c.node = s.node_id.empty() ? c.host : s.node_id;
+    c.service_version = TATOU_VERSION;
+    return c;
+}
+
+ThrottlePolicy throttle_policy(const config::Settings& s) {
+    ThrottlePolicy p;
+    p.max_failures = s.login_max_failures;
+    p.max_failures_per_ip = s.login_max_failures_per_ip;
+    p.window = std::chrono::seconds(s.login_window);
+    p.lock_after = s.lock_after;
+    p.lock_duration = std::chrono::seconds(s.lock_seconds);
+    p.stuffing_accounts = s.stuffing_accounts;
+    return p;
+}
+
+Honeytokens honeytokens_of(const config::Settings& s) {
+    Honeytokens h;
+    h.links.insert(s.honeytoken_links.begin(), s.honeytoken_links.end());
+    h.documents.insert(s.honeytoken_documents.begin(), s.honeytoken_documents.end());
+    return h;
+}
+
 }  // namespace
 
 int run_serve(const ServeFlags& flags) {
@@ -90,6 +127,7 @@ int run_serve(const ServeFlags& flags) {
     std::string secret;
     std::unique_ptr<SqlStore> store;
     std::unique_ptr<FileStore> files;
+    std::unique_ptr<obs::AuditLog> audit;
     try {
         config::load_dotenv(".env");
         auto raw = config::from_environment();
@@ -107,6 +145,7 @@ int run_serve(const ServeFlags& flags) {
         } catch (const Error& e) {
             throw SettingError("TATOU_DB: cannot open " + config::masked_db_url(settings.db_url) + ": " + e.what());
         }
+        audit = std::make_unique<obs::AuditLog>(audit_config(settings));
     } catch (const SettingError& e) {
         std::cerr << "tatou: invalid setting " << e.what() << "\n";
         return 2;
@@ -125,13 +164,22 @@ int run_serve(const ServeFlags& flags) {
     watermark::add_builtin_methods(methods);
     const PasswordHasher hasher(PasswordCost{static_cast<unsigned long long>(settings.argon2_ops),
                                              static_cast<std::size_t>(settings.argon2_mem_kib) * 1024});
-    LoginThrottle throttle(ThrottlePolicy{settings.login_max_failures, settings.login_max_failures_per_ip,
-                                          std::chrono::seconds(settings.login_window)});
+    LoginThrottle throttle(throttle_policy(settings));
     AccountService accounts(*store, hasher, throttle,
                             AccountSettings{settings.token_ttl, crypto::hmac_sha256(secret, "tatou/token-key/v1")});
-    DocumentService documents(*store, *files, settings.max_upload_bytes);
-    VersionService versions(*store, *files, documents, methods);
-    Services services{*store, methods, accounts, documents, versions};
+    const Honeytokens honeytokens = honeytokens_of(settings);
+    DocumentService documents(*store, *files, settings.max_upload_bytes, honeytokens);
+    VersionService versions(*store, *files, documents, methods, honeytokens);
+    obs::DetectorConfig detectors;
+    detectors.scan_404_threshold = settings.detect_404;
+    detectors.authz_threshold = settings.detect_authz;
+    obs::Telemetry telemetry(audit.get(), detectors, crypto::hmac_sha256(secret, "tatou/audit/email-hash/v1"),
+                             settings.lock_after > 0);
+    Services services{*store, methods, accounts, documents, versions, &telemetry};
+    if (fs::exists(audit->verify_key_path()))
+        spdlog::warn("the audit verification key is in {}: copy it off this machine and delete it there",
+                     audit->verify_key_path().string());
+    telemetry.record(obs::Event{obs::Action::sys_startup});
 
     http::HttpOptions http;
     http.host = settings.listen.host;
@@ -152,6 +200,7 @@ int run_serve(const ServeFlags& flags) {
         std::cerr << "tatou: cannot listen on " << http.host << ":" << http.port << ": " << e.what() << "\n";
         return 2;
     }
+    audit->stop();
     spdlog::info("stopped");
     return 0;
 }

@@ -39,6 +39,23 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_REQUEST_TIMEOUT", "request-timeout", "", "60", "read/handle/write time limit per request, seconds"},
         {"TATOU_ARGON2_OPS", "argon2-ops", "", "2", "Argon2id passes for password hashes"},
         {"TATOU_ARGON2_MEM_KIB", "argon2-mem-kib", "", "19456", "Argon2id memory for password hashes, KiB"},
+        {"TATOU_NODE_ID", "node-id", "", "", "this node's name in the audit log (default: host name)"},
+        {"TATOU_AUDIT_MAX_BYTES", "audit-max-bytes", "", "67108864", "rotate the audit log past this size"},
+        {"TATOU_AUDIT_MAX_AGE", "audit-max-age", "", "86400", "rotate the audit log after this many seconds"},
+        {"TATOU_AUDIT_RETENTION_DAYS", "audit-retention-days", "", "90", "delete rotated audit files older than this"},
+        {"TATOU_AUDIT_HEARTBEAT", "audit-heartbeat", "", "60", "seconds between sys_heartbeat records"},
+        {"TATOU_AUDIT_FAIL_CLOSED", "audit-fail-closed", "", "1",
+         "1: refuse state-changing requests (503) while the audit log cannot be written"},
+        {"TATOU_LOCK_AFTER", "lock-after", "", "10",
+         "failed or refused logins on one account (any source) before a temporary lock; 0 disables"},
+        {"TATOU_LOCK_SECONDS", "lock-seconds", "", "900", "account lock duration, seconds"},
+        {"TATOU_STUFFING_ACCOUNTS", "stuffing-accounts", "", "10",
+         "distinct accounts failing from one source in 5 minutes that raise a credential-stuffing event"},
+        {"TATOU_DETECT_404", "detect-404", "", "30", "404s from one source in a minute that raise malicious_excess_404"},
+        {"TATOU_DETECT_AUTHZ", "detect-authz", "", "5",
+         "authorisation failures from one source in 5 minutes that raise malicious_direct_reference"},
+        {"TATOU_HONEYTOKEN_LINKS", "honeytoken-links", "", "", "comma-separated decoy version links"},
+        {"TATOU_HONEYTOKEN_DOCUMENTS", "honeytoken-documents", "", "", "comma-separated decoy document ids"},
     };
     return specs;
 }
@@ -75,6 +92,19 @@ std::int64_t parse_int(const std::string& name, const std::string& value, std::i
         throw SettingError(name + ": expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
                            "], got '" + value + "'");
     return v;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t at = 0;
+    while (at <= text.size()) {
+        const auto comma = text.find(',', at);
+        const auto item = validation::trim(std::string_view(text).substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+        if (!item.empty()) out.emplace_back(item);
+        if (comma == std::string::npos) break;
+        at = comma + 1;
+    }
+    return out;
 }
 
 void check_db_url(const std::string& url) {
@@ -194,6 +224,35 @@ Settings resolve(const RawSettings& raw) {
     s.request_timeout = static_cast<int>(parse_int("TATOU_REQUEST_TIMEOUT", v["TATOU_REQUEST_TIMEOUT"], 1, 3600));
     s.argon2_ops = static_cast<int>(parse_int("TATOU_ARGON2_OPS", v["TATOU_ARGON2_OPS"], 1, 10));
     s.argon2_mem_kib = static_cast<int>(parse_int("TATOU_ARGON2_MEM_KIB", v["TATOU_ARGON2_MEM_KIB"], 8, 1 << 20));
+    s.node_id = v["TATOU_NODE_ID"];
+    if (s.node_id.size() > 64 || !std::all_of(s.node_id.begin(), s.node_id.end(), [](unsigned char c) {
+            return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+        }))
+        throw SettingError("TATOU_NODE_ID: up to 64 letters, digits, '-', '_' or '.'");
+    s.audit_max_bytes = static_cast<std::uint64_t>(
+        parse_int("TATOU_AUDIT_MAX_BYTES", v["TATOU_AUDIT_MAX_BYTES"], 4096, 1LL << 40));
+    s.audit_max_age = static_cast<int>(parse_int("TATOU_AUDIT_MAX_AGE", v["TATOU_AUDIT_MAX_AGE"], 1, 365LL * 86400));
+    s.audit_retention_days =
+        static_cast<int>(parse_int("TATOU_AUDIT_RETENTION_DAYS", v["TATOU_AUDIT_RETENTION_DAYS"], 0, 36500));
+    s.audit_heartbeat = static_cast<int>(parse_int("TATOU_AUDIT_HEARTBEAT", v["TATOU_AUDIT_HEARTBEAT"], 1, 3600));
+    s.audit_fail_closed = parse_int("TATOU_AUDIT_FAIL_CLOSED", v["TATOU_AUDIT_FAIL_CLOSED"], 0, 1) == 1;
+    s.lock_after = static_cast<int>(parse_int("TATOU_LOCK_AFTER", v["TATOU_LOCK_AFTER"], 0, 1000000));
+    s.lock_seconds = static_cast<int>(parse_int("TATOU_LOCK_SECONDS", v["TATOU_LOCK_SECONDS"], 1, 86400 * 30));
+    s.stuffing_accounts =
+        static_cast<int>(parse_int("TATOU_STUFFING_ACCOUNTS", v["TATOU_STUFFING_ACCOUNTS"], 0, 1000000));
+    s.detect_404 = static_cast<int>(parse_int("TATOU_DETECT_404", v["TATOU_DETECT_404"], 1, 1000000));
+    s.detect_authz = static_cast<int>(parse_int("TATOU_DETECT_AUTHZ", v["TATOU_DETECT_AUTHZ"], 1, 1000000));
+    for (const auto& item : split_list(v["TATOU_HONEYTOKEN_LINKS"])) {
+        if (item.size() < 16 || item.size() > 128 ||
+            !std::all_of(item.begin(), item.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; }))
+            throw SettingError("TATOU_HONEYTOKEN_LINKS: links are 16-128 letters, digits, '-' or '_'");
+        s.honeytoken_links.push_back(item);
+    }
+    for (const auto& item : split_list(v["TATOU_HONEYTOKEN_DOCUMENTS"])) {
+        const auto id = validation::parse_id(item);
+        if (!id) throw SettingError("TATOU_HONEYTOKEN_DOCUMENTS: expected positive integer ids");
+        s.honeytoken_documents.push_back(*id);
+    }
     return s;
 }
 

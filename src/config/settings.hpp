@@ -58,6 +58,19 @@ struct Settings {
     int request_timeout = 60;
     int argon2_ops = 2;
     int argon2_mem_kib = 19456;
+    std::string node_id;  // empty: the host name
+    std::uint64_t audit_max_bytes = 64ull << 20;
+    int audit_max_age = 86400;
+    int audit_retention_days = 90;
+    int audit_heartbeat = 60;
+    bool audit_fail_closed = true;
+    int lock_after = 10;
+    int lock_seconds = 900;
+    int stuffing_accounts = 10;
+    int detect_404 = 30;
+    int detect_authz = 5;
+    std::vector<std::string> honeytoken_links;
+    std::vector<std::int64_t> honeytoken_documents;
 };
 
 using RawSettings = std::map<std::string, std::string>;  // env name -> value

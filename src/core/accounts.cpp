@@ -36,7 +36,7 @@ IssuedToken AccountService::issue(UserId user) {
     const std::string clean = token.substr(0, token.find('='));
     const auto now = unix_now();
     store_.insert_token(token_hash(clean), user, now, now + settings_.token_ttl_s);
-    return IssuedToken{clean, settings_.token_ttl_s};
+    return IssuedToken{clean, settings_.token_ttl_s, user};
 }
 
 std::string AccountService::token_hash(std::string_view token) const {
@@ -46,11 +46,18 @@ std::string AccountService::token_hash(std::string_view token) const {
 IssuedToken AccountService::login(const std::string& client_ip, const std::string& email,
                                   const std::string& password) {
     const std::string key = email_key(email);
-    if (key.empty() || password.empty()) throw Error(Errc::bad_request, "email and password are required");
+    if (key.empty() || password.empty())
+        throw Error(Errc::bad_request, Reason::bad_input, "email and password are required");
 
     const auto decision = throttle_.check(client_ip, key);
+    if (decision.locked) {
+        Error e(Errc::locked, Reason::account_locked, "Account temporarily locked. Try again later.");
+        e.retry_after = decision.retry_after_s;
+        throw e;
+    }
     if (!decision.allowed) {
-        Error e(Errc::rate_limited, "Too many login attempts. Try again later.");
+        Error e(Errc::rate_limited, decision.reached_lock ? Reason::fail_max : Reason::rate_limited,
+                "Too many login attempts. Try again later.");
         e.retry_after = decision.retry_after_s;
         e.remaining_attempts = 0;
         throw e;
@@ -64,8 +71,12 @@ IssuedToken AccountService::login(const std::string& client_ip, const std::strin
         hasher_.verify_dummy(password);
     }
     if (!ok) {
-        Error e(Errc::unauthorized, "invalid credentials");
-        e.remaining_attempts = throttle_.record_failure(client_ip, key);
+        const auto verdict = throttle_.record_failure(client_ip, key);
+        const Reason why = verdict.reached_lock ? Reason::fail_max
+                           : verdict.stuffing   ? Reason::credential_stuffing
+                                                : Reason::bad_credentials;
+        Error e(Errc::unauthorized, why, "invalid credentials");
+        e.remaining_attempts = verdict.remaining;
         throw e;
     }
     throttle_.record_success(client_ip, key);
@@ -74,17 +85,19 @@ IssuedToken AccountService::login(const std::string& client_ip, const std::strin
 
 AuthUser AccountService::authenticate(std::string_view header) {
     constexpr std::string_view prefix = "Bearer ";
+    if (header.empty()) throw Error(Errc::unauthorized, Reason::token_missing, "Missing or invalid Authorization header");
     if (header.substr(0, prefix.size()) != prefix)
-        throw Error(Errc::unauthorized, "Missing or invalid Authorization header");
+        throw Error(Errc::unauthorized, Reason::token_malformed, "Missing or invalid Authorization header");
     const std::string token = v::trim(header.substr(prefix.size()));
     // 43 url-safe base64 characters; anything else cannot be one of ours.
-    if (token.size() < 16 || token.size() > 128) throw Error(Errc::unauthorized, "Invalid token");
+    if (token.size() < 16 || token.size() > 128) throw Error(Errc::unauthorized, Reason::token_malformed, "Invalid token");
     AuthUser user;
     user.token_hash = token_hash(token);
+    user.token_id = crypto::sha256_hex(token).substr(0, 16);
     const auto record = store_.find_token(user.token_hash);
-    if (!record) throw Error(Errc::unauthorized, "Invalid token");
-    if (record->revoked) throw Error(Errc::unauthorized, "Token has been revoked");
-    if (record->expires_at <= unix_now()) throw Error(Errc::unauthorized, "Token expired");
+    if (!record) throw Error(Errc::unauthorized, Reason::token_unknown, "Invalid token");
+    if (record->revoked) throw Error(Errc::unauthorized, Reason::token_revoked, "Token has been revoked");
+    if (record->expires_at <= unix_now()) throw Error(Errc::unauthorized, Reason::token_expired, "Token expired");
     user.id = record->user_id;
     return user;
 }
@@ -97,9 +110,9 @@ void AccountService::change_password(const AuthUser& user, const std::string& cu
                                       const std::string& replacement) {
     if (!v::valid_password(replacement)) throw Error(Errc::bad_request, "Valid new password is required");
     const auto found = store_.find_user(user.id);
-    if (!found) throw Error(Errc::unauthorized, "User no longer exists");
+    if (!found) throw Error(Errc::unauthorized, Reason::user_gone, "User no longer exists");
     if (!hasher_.verify(found->password_hash, current))
-        throw Error(Errc::unauthorized, "current password is wrong");
+        throw Error(Errc::unauthorized, Reason::wrong_password, "current password is wrong");
     store_.set_password_hash(user.id, hasher_.hash(replacement));
 }
 

@@ -20,11 +20,13 @@ struct NewAccount {
 struct IssuedToken {
     std::string token;
     std::int64_t expires_in = 0;
+    UserId user = 0;
 };
 
 struct AuthUser {
     UserId id = 0;
     std::string token_hash;
+    std::string token_id;  // first 16 hex of SHA-256(token): names the token in the audit log
 };
 
 struct AccountSettings {

@@ -12,17 +12,24 @@ namespace tatou {
 
 namespace v = validation;
 
-DocumentService::DocumentService(Store& store, const FileStore& files, std::uint64_t max_upload_bytes)
-    : store_(store), files_(files), max_upload_bytes_(max_upload_bytes) {}
+DocumentService::DocumentService(Store& store, const FileStore& files, std::uint64_t max_upload_bytes,
+                                 const Honeytokens& honeytokens)
+    : store_(store), files_(files), max_upload_bytes_(max_upload_bytes), honeytokens_(honeytokens) {}
+
+void DocumentService::not_visible(DocumentId id) {
+    if (honeytokens_.is_document(id)) throw Error(Errc::not_found, Reason::honeytoken, "document not found");
+    if (store_.document_exists(id)) throw Error(Errc::not_found, Reason::not_owner, "document not found");
+    throw Error(Errc::not_found, Reason::not_found, "document not found");
+}
 
 Document DocumentService::upload(UserId owner, const UploadInput& input) {
-    if (input.client_filename.empty()) throw Error(Errc::bad_request, "No file selected");
-    if (!v::valid_display_text(input.client_filename, 1024)) throw Error(Errc::bad_request, "Invalid file name");
+    if (input.client_filename.empty()) throw Error(Errc::bad_request, Reason::bad_input, "No file selected");
+    if (!v::valid_display_text(input.client_filename, 1024)) throw Error(Errc::bad_request, Reason::bad_filename, "Invalid file name");
     const std::string safe_name = v::secure_filename(input.client_filename);
     if (safe_name.size() < 4 || v::to_lower_ascii(safe_name.substr(safe_name.size() - 4)) != ".pdf")
-        throw Error(Errc::bad_request, "File type not allowed. Allowed: .pdf");
+        throw Error(Errc::bad_request, Reason::bad_filename, "File type not allowed. Allowed: .pdf");
     if (input.bytes.empty()) throw Error(Errc::bad_request, "File is empty");
-    if (input.bytes.size() > max_upload_bytes_) throw Error(Errc::too_large, "File too large");
+    if (input.bytes.size() > max_upload_bytes_) throw Error(Errc::too_large, Reason::too_large, "File too large");
 
     Document doc;
     doc.owner = owner;
@@ -40,10 +47,10 @@ Document DocumentService::upload(UserId owner, const UploadInput& input) {
     }
     const auto inspection = watermark::inspect_pdf_file(pending.temp_path());
     if (inspection.verdict == watermark::PdfVerdict::not_pdf)
-        throw Error(Errc::unsupported_media, "File content is not a PDF");
+        throw Error(Errc::unsupported_media, Reason::not_pdf, "File content is not a PDF");
     if (inspection.verdict != watermark::PdfVerdict::ok) {
         spdlog::info("upload rejected: {}", inspection.reason);
-        throw Error(Errc::bad_request, "File is not a readable PDF");
+        throw Error(Errc::bad_request, Reason::unreadable_pdf, "File is not a readable PDF");
     }
 
     doc.sha256 = sha.hex_digest();
@@ -64,21 +71,21 @@ std::vector<Document> DocumentService::list(UserId owner) { return store_.list_d
 
 Document DocumentService::get(UserId owner, DocumentId id) {
     auto doc = store_.find_document(id, owner);
-    if (!doc) throw Error(Errc::not_found, "document not found");
+    if (!doc) not_visible(id);
     return *doc;
 }
 
 std::string DocumentService::read_bytes(const Document& doc) {
     std::string bytes;
-    if (!files_.read(doc.path, bytes)) throw Error(Errc::gone, "file missing on disk");
+    if (!files_.read(doc.path, bytes)) throw Error(Errc::gone, Reason::file_missing, "file missing on disk");
     return bytes;
 }
 
 DeleteOutcome DocumentService::remove(UserId owner, DocumentId id) {
     const auto doc = store_.find_document(id, owner);
-    if (!doc) throw Error(Errc::not_found, "document not found");
+    if (!doc) not_visible(id);
     const auto versions = store_.delete_document(id, owner);
-    if (!versions) throw Error(Errc::not_found, "document not found");
+    if (!versions) not_visible(id);
     DeleteOutcome out;
     out.id = id;
     out.file_deleted = files_.remove(doc->path);

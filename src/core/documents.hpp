@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/honeytokens.hpp"
 #include "store/file_store.hpp"
 #include "store/store.hpp"
 
@@ -25,7 +26,8 @@ struct DeleteOutcome {
 
 class DocumentService {
 public:
-    DocumentService(Store& store, const FileStore& files, std::uint64_t max_upload_bytes);
+    DocumentService(Store& store, const FileStore& files, std::uint64_t max_upload_bytes,
+                    const Honeytokens& honeytokens = Honeytokens::none());
 
     Document upload(UserId owner, const UploadInput& input);
     std::vector<Document> list(UserId owner);
@@ -34,11 +36,14 @@ public:
     DeleteOutcome remove(UserId owner, DocumentId id);
 
     std::uint64_t max_upload_bytes() const { return max_upload_bytes_; }
+    // Throws the 404 for a document the caller cannot see, with the reason the audit log needs.
+    [[noreturn]] void not_visible(DocumentId id);
 
 private:
     Store& store_;
     const FileStore& files_;
     std::uint64_t max_upload_bytes_;
+    const Honeytokens& honeytokens_;
 };
 
 }  // namespace tatou

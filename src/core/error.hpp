@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/reason.hpp"
+
 namespace tatou {
 
 enum class Errc {
@@ -17,6 +19,7 @@ enum class Errc {
     too_large,
     unsupported_media,
     rate_limited,
+    locked,
     unavailable,
     internal,
 };
@@ -25,8 +28,11 @@ enum class Errc {
 class Error : public std::runtime_error {
 public:
     Error(Errc code, const std::string& message) : std::runtime_error(message), code_(code) {}
+    Error(Errc code, Reason reason, const std::string& message)
+        : std::runtime_error(message), code_(code), reason_(reason) {}
 
     Errc code() const noexcept { return code_; }
+    Reason reason() const noexcept { return reason_; }
 
     // Seconds the client should wait (429/503); rendered as Retry-After.
     std::optional<int> retry_after;
@@ -35,6 +41,7 @@ public:
 
 private:
     Errc code_;
+    Reason reason_ = Reason::none;
 };
 
 }  // namespace tatou

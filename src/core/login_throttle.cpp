@@ -23,6 +23,17 @@ int LoginThrottle::retry_after(const Window& w, Clock::time_point now) const {
 
 ThrottleDecision LoginThrottle::check(const std::string& ip, const std::string& email_key, Clock::time_point now) {
     std::lock_guard lock(mu_);
+    if (const auto it = locked_until_.find(email_key); it != locked_until_.end()) {
+        if (now < it->second) {
+            ThrottleDecision d;
+            d.allowed = false;
+            d.locked = true;
+            d.retry_after_s = static_cast<int>(
+                std::chrono::duration_cast<std::chrono::seconds>(it->second - now).count()) + 1;
+            return d;
+        }
+        locked_until_.erase(it);
+    }
     static const Window empty;
     auto pair_it = by_pair_.find(pair_key(ip, email_key));
     auto ip_it = by_ip_.find(ip);
@@ -40,16 +51,45 @@ ThrottleDecision LoginThrottle::check(const std::string& ip, const std::string& 
         d.remaining = 0;
         d.retry_after_s = retry_after(per_ip, now);
     }
+    // Refused attempts still count towards the account lock: hammering on is still an attack.
+    if (!d.allowed) d.reached_lock = count_account_attempt(email_key, now);
     return d;
 }
 
-int LoginThrottle::record_failure(const std::string& ip, const std::string& email_key, Clock::time_point now) {
+bool LoginThrottle::count_account_attempt(const std::string& email_key, Clock::time_point now) {
+    if (policy_.lock_after <= 0) return false;
+    auto& w = by_account_[email_key];
+    while (!w.empty() && now - w.front() >= policy_.lock_window) w.pop_front();
+    w.push_back(now);
+    if (static_cast<int>(w.size()) < policy_.lock_after) return false;
+    w.clear();
+    locked_until_[email_key] = now + policy_.lock_duration;
+    return true;
+}
+
+bool LoginThrottle::count_distinct_account(const std::string& ip, const std::string& email_key, Clock::time_point now) {
+    if (policy_.stuffing_accounts <= 0) return false;
+    auto& spray = by_source_[ip];
+    for (auto it = spray.accounts.begin(); it != spray.accounts.end();)
+        it = now - it->second >= policy_.stuffing_window ? spray.accounts.erase(it) : std::next(it);
+    spray.accounts[email_key] = now;
+    if (now < spray.quiet_until || static_cast<int>(spray.accounts.size()) < policy_.stuffing_accounts) return false;
+    spray.quiet_until = now + policy_.stuffing_window;
+    return true;
+}
+
+FailureVerdict LoginThrottle::record_failure(const std::string& ip, const std::string& email_key,
+                                             Clock::time_point now) {
     std::lock_guard lock(mu_);
     bound_memory(now);
     auto& pair = by_pair_[pair_key(ip, email_key)];
     pair.push_back(now);
     by_ip_[ip].push_back(now);
-    return std::max(0, policy_.max_failures - static_cast<int>(pair.size()));
+    FailureVerdict v;
+    v.remaining = std::max(0, policy_.max_failures - static_cast<int>(pair.size()));
+    v.reached_lock = count_account_attempt(email_key, now);
+    v.stuffing = count_distinct_account(ip, email_key, now);
+    return v;
 }
 
 void LoginThrottle::record_success(const std::string& ip, const std::string& email_key) {
@@ -58,6 +98,12 @@ void LoginThrottle::record_success(const std::string& ip, const std::string& ema
 }
 
 void LoginThrottle::bound_memory(Clock::time_point now) {
+    if (by_account_.size() + by_source_.size() + locked_until_.size() >= kMaxTrackedKeys) {
+        by_account_.clear();
+        by_source_.clear();
+        for (auto it = locked_until_.begin(); it != locked_until_.end();)
+            it = it->second <= now ? locked_until_.erase(it) : std::next(it);
+    }
     if (by_pair_.size() + by_ip_.size() < kMaxTrackedKeys) return;
     for (auto* map : {&by_pair_, &by_ip_}) {
         for (auto it = map->begin(); it != map->end();) {

@@ -6,12 +6,17 @@
 
 namespace tatou {
 
+namespace obs {
+class Telemetry;
+}
+
 struct Services {
     Store& store;
     const watermark::Registry& methods;
     AccountService& accounts;
     DocumentService& documents;
     VersionService& versions;
+    obs::Telemetry* telemetry = nullptr;  // the one way to report what happened (src/obs)
 };
 
 }  // namespace tatou

@@ -30,12 +30,12 @@ bool plausible_link(const std::string& link) {
 }  // namespace
 
 VersionService::VersionService(Store& store, const FileStore& files, DocumentService& documents,
-                               const watermark::Registry& registry)
-    : store_(store), files_(files), documents_(documents), registry_(registry) {}
+                               const watermark::Registry& registry, const Honeytokens& honeytokens)
+    : store_(store), files_(files), documents_(documents), registry_(registry), honeytokens_(honeytokens) {}
 
 const watermark::Method& VersionService::method(const std::string& name) const {
     const auto* m = registry_.find(name);
-    if (m == nullptr) throw Error(Errc::bad_request, "unknown watermarking method");
+    if (m == nullptr) throw Error(Errc::bad_request, Reason::unknown_method, "unknown watermarking method");
     return *m;
 }
 
@@ -44,7 +44,7 @@ CreatedVersion VersionService::create(UserId owner, DocumentId id, const Waterma
     const Document doc = documents_.get(owner, id);
     const std::string original = documents_.read_bytes(doc);
     if (!wm.applicable(original, request.position))
-        throw Error(Errc::bad_request, "watermarking method not applicable");
+        throw Error(Errc::bad_request, Reason::bad_position, "watermarking method not applicable");
 
     std::string marked;
     try {
@@ -97,9 +97,9 @@ std::string VersionService::read_secret(UserId owner, DocumentId id, const ReadR
     try {
         return wm.read(bytes, request.key);
     } catch (const watermark::InvalidKey&) {
-        throw Error(Errc::bad_request, "the key does not match this watermark");
+        throw Error(Errc::bad_request, Reason::wrong_key, "the key does not match this watermark");
     } catch (const watermark::SecretNotFound&) {
-        throw Error(Errc::not_found, "no watermark found for this method");
+        throw Error(Errc::not_found, Reason::no_watermark, "no watermark found for this method");
     } catch (const watermark::InvalidInput& e) {
         throw Error(Errc::bad_request, e.what());
     } catch (const watermark::WatermarkError& e) {
@@ -109,11 +109,12 @@ std::string VersionService::read_secret(UserId owner, DocumentId id, const ReadR
 }
 
 std::pair<Version, std::string> VersionService::download(const std::string& link) {
-    if (!plausible_link(link)) throw Error(Errc::not_found, "document not found");
+    if (honeytokens_.is_link(link)) throw Error(Errc::not_found, Reason::honeytoken, "document not found");
+    if (!plausible_link(link)) throw Error(Errc::not_found, Reason::not_found, "document not found");
     auto version = store_.find_version_by_link(link);
-    if (!version) throw Error(Errc::not_found, "document not found");
+    if (!version) throw Error(Errc::not_found, Reason::not_found, "document not found");
     std::string bytes;
-    if (!files_.read(version->path, bytes)) throw Error(Errc::gone, "file missing on disk");
+    if (!files_.read(version->path, bytes)) throw Error(Errc::gone, Reason::file_missing, "file missing on disk");
     return {*version, std::move(bytes)};
 }
 

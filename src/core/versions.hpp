@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/documents.hpp"
+#include "core/honeytokens.hpp"
 #include "watermark/registry.hpp"
 
 namespace tatou {
@@ -32,7 +33,7 @@ struct ReadRequest {
 class VersionService {
 public:
     VersionService(Store& store, const FileStore& files, DocumentService& documents,
-                   const watermark::Registry& registry);
+                   const watermark::Registry& registry, const Honeytokens& honeytokens = Honeytokens::none());
 
     CreatedVersion create(UserId owner, DocumentId id, const WatermarkRequest& request);
     std::vector<Version> list(UserId owner, DocumentId id);
@@ -48,6 +49,7 @@ private:
     const FileStore& files_;
     DocumentService& documents_;
     const watermark::Registry& registry_;
+    const Honeytokens& honeytokens_;
 };
 
 }  // namespace tatou

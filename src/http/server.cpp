@@ -3,6 +3,7 @@
 #include <restinio/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <memory>
 #include <thread>
@@ -60,6 +61,20 @@ std::string header_or_empty(const restinio::request_t& req, restinio::http_field
     return v ? std::string(v->data(), v->size()) : std::string();
 }
 
+// W3C traceparent "00-<32 hex trace>-<16 hex span>-<2 hex flags>", neither id all zeros.
+bool parse_traceparent(std::string_view v, std::string& trace, std::string& span) {
+    if (v.size() != 55 || v.substr(0, 3) != "00-" || v[35] != '-' || v[52] != '-') return false;
+    const auto hex = [](std::string_view s) {
+        return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    };
+    const auto t = v.substr(3, 32), s = v.substr(36, 16);
+    if (!hex(t) || !hex(s) || !hex(v.substr(53, 2))) return false;
+    if (t == std::string(32, '0') || s == std::string(16, '0')) return false;
+    trace = t;
+    span = s;
+    return true;
+}
+
 api::Request make_request(const restinio::request_handle_t& req) {
     api::Request r;
     const auto& h = req->header();
@@ -71,6 +86,14 @@ api::Request make_request(const restinio::request_handle_t& req) {
     r.client_ip = req->remote_endpoint().address().to_string();
     const auto incoming = h.opt_value_of("X-Request-ID");
     r.request_id = incoming && safe_request_id(*incoming) ? std::string(*incoming) : crypto::random_hex(16);
+    auto& info = r.info;
+    info.request_id = r.request_id;
+    info.method = r.method;
+    info.path = r.path.substr(0, 512);
+    info.source_ip = r.client_ip;
+    info.source_port = req->remote_endpoint().port();
+    info.user_agent = header_or_empty(*req, restinio::http_field::user_agent).substr(0, 512);
+    if (const auto tp = h.opt_value_of("traceparent")) parse_traceparent(*tp, info.trace_id, info.span_id);
     return r;
 }
 
@@ -96,8 +119,14 @@ public:
         auto request = std::make_shared<api::Request>(make_request(req));
         for (const auto& name : {"id", "link"})
             if (auto v = params.get_param(name)) request->params.emplace(name, std::string(v->data(), v->size()));
+        if (const auto link = request->param("link")) {
+            // A version link is a bearer capability: the log names it only by a digest.
+            request->info.path = api::route_template(route.path);
+            request->facts.link_id = obs::Telemetry::link_id(*link);
+        }
         if (!parse_query(*req, *request)) {
             send(req, *request, api::error_reply(400, "malformed query string", *request));
+            report(route.audit, *request, api::route_template(route.path), 400, Reason::bad_input);
             return restinio::request_accepted();
         }
         // RESTinio's body limit already bounds the form; the file part's own limit is core's.
@@ -113,28 +142,39 @@ public:
             auto busy = api::error_reply(503, "server busy, retry later", *request);
             busy.headers.emplace_back("Retry-After", "1");
             send(req, *request, std::move(busy));
+            report(route.audit, *request, api::route_template(route.path), 503, Reason::unavailable);
         }
         return restinio::request_accepted();
     }
 
     restinio::request_handling_status_t method_not_allowed(const restinio::request_handle_t& req) {
-        const auto request = make_request(req);
+        auto request = make_request(req);
         send(req, request, api::error_reply(405, "Method not allowed", request));
+        report({}, request, "unmatched", 405, Reason::none);
         return restinio::request_accepted();
     }
 
     restinio::request_handling_status_t not_matched(const restinio::request_handle_t& req) {
-        const auto request = make_request(req);
-        if (req->header().method() == restinio::http_method_get())
-            send(req, request, api::static_page(request, options_.web_root));
-        else
-            send(req, request, api::error_reply(404, "Resource not found", request));
+        auto request = make_request(req);
+        auto reply = req->header().method() == restinio::http_method_get()
+                         ? api::static_page(request, options_.web_root)
+                         : api::error_reply(404, "Resource not found", request);
+        const int status = reply.status;
+        send(req, request, std::move(reply));
+        report({}, request, status < 400 ? "static" : "unmatched", status, status == 404 ? Reason::not_found : Reason::none);
         return restinio::request_accepted();
     }
 
     static constexpr std::uint64_t kMultipartOverhead = 64 * 1024;
 
 private:
+    // Requests answered here, outside api::dispatch, are reported the same way.
+    void report(const obs::RouteAudit& audit, api::Request& request, std::string route, int status, Reason reason) {
+        if (services_.telemetry == nullptr) return;
+        request.info.route = std::move(route);
+        services_.telemetry->request_done(audit, request.info, request.facts, status, reason);
+    }
+
     static bool parse_query(const restinio::request_t& req, api::Request& out) {
         const auto parsed = restinio::try_parse_query<restinio::parse_query_traits::javascript_compatible>(
             req.header().query());

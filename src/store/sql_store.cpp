@@ -258,6 +258,16 @@ std::optional<Document> SqlStore::find_document(DocumentId id, UserId owner) {
     return guarded(*pool_, [&](soci::session& sql) { return one_document(sql, id, owner); });
 }
 
+bool SqlStore::document_exists(DocumentId id) {
+    return guarded(*pool_, [&](soci::session& sql) {
+        const long long i = id;
+        int found = 0;
+        soci::indicator ind = soci::i_null;
+        sql << "SELECT 1 FROM documents WHERE id = :i", soci::use(i), soci::into(found, ind);
+        return sql.got_data() && ind == soci::i_ok && found == 1;
+    });
+}
+
 std::optional<std::vector<Version>> SqlStore::delete_document(DocumentId id, UserId owner) {
     return guarded(*pool_, [&](soci::session& sql) -> std::optional<std::vector<Version>> {
         soci::transaction tr(sql);

@@ -40,6 +40,7 @@ public:
     DocumentId insert_document(const Document& doc) override;
     std::vector<Document> list_documents(UserId owner) override;
     std::optional<Document> find_document(DocumentId id, UserId owner) override;
+    bool document_exists(DocumentId id) override;
     std::optional<std::vector<Version>> delete_document(DocumentId id, UserId owner) override;
     VersionId insert_version(const Version& version) override;
     std::vector<Version> list_versions(DocumentId doc, UserId owner) override;

@@ -34,6 +34,8 @@ public:
     virtual DocumentId insert_document(const Document& doc) = 0;
     virtual std::vector<Document> list_documents(UserId owner) = 0;
     virtual std::optional<Document> find_document(DocumentId id, UserId owner) = 0;
+    // Whether any user has this document: tells an authorisation probe from a typo, for the audit log.
+    virtual bool document_exists(DocumentId id) = 0;
     // Removes the document and its versions in one transaction; returns the versions removed.
     virtual std::optional<std::vector<Version>> delete_document(DocumentId id, UserId owner) = 0;
 

@@ -11,7 +11,7 @@ TEST(LoginThrottle, FiveFailuresThenRefusedUntilWindowPasses) {
     const auto t0 = LoginThrottle::Clock::now();
     for (int i = 0; i < 5; ++i) {
         ASSERT_TRUE(t.check("1.2.3.4", "a@b.com", t0).allowed);
-        EXPECT_EQ(t.record_failure("1.2.3.4", "a@b.com", t0), 4 - i);
+        EXPECT_EQ(t.record_failure("1.2.3.4", "a@b.com", t0).remaining, 4 - i);
     }
     const auto refused = t.check("1.2.3.4", "a@b.com", t0 + 1s);
     EXPECT_FALSE(refused.allowed);

@@ -1,0 +1,342 @@
+#include "obs/audit_log.hpp"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <vector>
+
+#include "core/crypto.hpp"
+#include "obs/audit_record.hpp"
+
+namespace tatou::obs {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kStateMagic[8] = {'T', 'A', 'T', 'A', 'U', 'D', '0', '1'};
+constexpr std::size_t kStateSize = 8 + 8 + 64 + 32 + 16 + crypto_sign_SECRETKEYBYTES;
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string compact_time(std::int64_t ms) {
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+    return buf;
+}
+
+bool write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        const ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+// The last complete line of a file, read from its end.
+std::string last_line(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) return {};
+    const auto size = static_cast<std::int64_t>(in.tellg());
+    const std::int64_t chunk = std::min<std::int64_t>(size, 1 << 16);
+    std::string tail(static_cast<std::size_t>(chunk), '\0');
+    in.seekg(size - chunk);
+    in.read(tail.data(), chunk);
+    while (!tail.empty() && tail.back() == '\n') tail.pop_back();
+    const auto nl = tail.rfind('\n');
+    return nl == std::string::npos ? tail : tail.substr(nl + 1);
+}
+
+}  // namespace
+
+AuditLog::AuditLog(AuditConfig config) : config_(std::move(config)) {
+    std::error_code ec;
+    fs::create_directories(config_.file.parent_path(), ec);
+    fs::permissions(config_.file.parent_path(), fs::perms::owner_all, fs::perm_options::replace, ec);
+    load_or_create_state();
+    if (!open_file()) throw std::runtime_error("audit log " + config_.file.string() + " is not writable");
+    prune_old_segments();
+    writer_ = std::thread([this] { run(); });
+}
+
+AuditLog::~AuditLog() {
+    stop();
+    if (fd_ >= 0) ::close(fd_);
+    if (state_fd_ >= 0) ::close(state_fd_);
+    sodium_memzero(chain_.key.data(), chain_.key.size());
+    sodium_memzero(chain_.checkpoint_secret.data(), chain_.checkpoint_secret.size());
+}
+
+fs::path AuditLog::verify_key_path() const { return config_.file.parent_path() / "audit-verify.key"; }
+fs::path AuditLog::checkpoint_path() const { return config_.file.parent_path() / "audit-checkpoints.jsonl"; }
+
+void AuditLog::load_or_create_state() {
+    const fs::path state_path = config_.file.parent_path() / "audit.state";
+    state_fd_ = ::open(state_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (state_fd_ < 0) throw std::runtime_error("audit state " + state_path.string() + " is not writable");
+    unsigned char buf[kStateSize];
+    const ssize_t got = ::pread(state_fd_, buf, sizeof buf, 0);
+    if (got == static_cast<ssize_t>(sizeof buf) && std::memcmp(buf, kStateMagic, 8) == 0) {
+        std::size_t at = 8;
+        std::memcpy(&chain_.next_sequence, buf + at, 8), at += 8;
+        chain_.prev_hash.assign(reinterpret_cast<char*>(buf + at), 64), at += 64;
+        if (chain_.prev_hash == std::string(64, ' ')) chain_.prev_hash.clear();
+        std::memcpy(chain_.key.data(), buf + at, 32), at += 32;
+        chain_.key_id.assign(reinterpret_cast<char*>(buf + at), 16), at += 16;
+        chain_.checkpoint_secret.assign(reinterpret_cast<char*>(buf + at), crypto_sign_SECRETKEYBYTES);
+        sodium_memzero(buf, sizeof buf);
+        // The state is written without fsync; if the log got further than the state before a
+        // crash, catch up by evolving the key to the log's last record.
+        const auto tail = last_line(config_.file);
+        const auto j = nlohmann::json::parse(tail, nullptr, false);
+        if (line_has_seal_layout(tail) && j.is_object() && j["event"].is_object() &&
+            j["event"]["sequence"].is_number_unsigned()) {
+            const auto last = j["event"]["sequence"].get<std::uint64_t>();
+            if (last >= chain_.next_sequence) {
+                chain_.key = advance_key(chain_.key, last + 1 - chain_.next_sequence);
+                chain_.next_sequence = last + 1;
+                chain_.prev_hash = tail.substr(kSealOffset, kSealLength);
+            }
+        }
+        stats_.last_sequence = chain_.next_sequence - 1;
+        return;
+    }
+    // A new chain: a fresh initial key the server forgets as soon as it has evolved once.
+    randombytes_buf(chain_.key.data(), chain_.key.size());
+    chain_.key_id = key_id(chain_.key);
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    chain_.checkpoint_secret.assign(crypto_sign_SECRETKEYBYTES, '\0');
+    crypto_sign_keypair(pk, reinterpret_cast<unsigned char*>(chain_.checkpoint_secret.data()));
+    VerifyKey vk{chain_.key_id, chain_.key, std::string(reinterpret_cast<char*>(pk), sizeof pk)};
+    const auto key_text = encode_verify_key(vk);
+    const int kfd = ::open(verify_key_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (kfd < 0 || !write_all(kfd, key_text + "\n") || ::fsync(kfd) != 0) {
+        if (kfd >= 0) ::close(kfd);
+        throw std::runtime_error("cannot write " + verify_key_path().string());
+    }
+    ::close(kfd);
+    sodium_memzero(vk.initial.data(), vk.initial.size());
+    persist_state();
+}
+
+void AuditLog::persist_state() {
+    unsigned char buf[kStateSize];
+    std::size_t at = 0;
+    std::memcpy(buf, kStateMagic, 8), at += 8;
+    std::memcpy(buf + at, &chain_.next_sequence, 8), at += 8;
+    const std::string prev = chain_.prev_hash.empty() ? std::string(64, ' ') : chain_.prev_hash;
+    std::memcpy(buf + at, prev.data(), 64), at += 64;
+    std::memcpy(buf + at, chain_.key.data(), 32), at += 32;
+    std::memcpy(buf + at, chain_.key_id.data(), 16), at += 16;
+    std::memcpy(buf + at, chain_.checkpoint_secret.data(), crypto_sign_SECRETKEYBYTES);
+    // Overwriting in place erases the previous key from the file (no copy in a new inode).
+    (void)!::pwrite(state_fd_, buf, sizeof buf, 0);
+    sodium_memzero(buf, sizeof buf);
+}
+
+bool AuditLog::open_file() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = ::open(config_.file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) return false;
+    struct stat st{};
+    if (::fstat(fd_, &st) == 0) {
+        file_bytes_ = static_cast<std::uint64_t>(st.st_size);
+        if (S_ISREG(st.st_mode)) ::fchmod(fd_, 0600);
+    }
+    file_opened_ms_ = now_ms();
+    return true;
+}
+
+bool AuditLog::file_replaced() const {
+    struct stat by_path{}, by_fd{};
+    if (::stat(config_.file.c_str(), &by_path) != 0) return true;
+    if (::fstat(fd_, &by_fd) != 0) return true;
+    return by_path.st_ino != by_fd.st_ino || by_path.st_dev != by_fd.st_dev;
+}
+
+void AuditLog::emit(Event event) {
+    const auto ms = now_ms();
+    {
+        std::lock_guard lock(mu_);
+        if (stopped_) return;
+        if (queue_.size() >= config_.queue_limit) {
+            stats_.dropped.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        queue_.push_back({std::move(event), ms});
+    }
+    cv_.notify_one();
+}
+
+void AuditLog::stop() {
+    {
+        std::lock_guard lock(mu_);
+        if (stopped_ || stopping_) return;
+        Event e;
+        e.action = Action::sys_shutdown;
+        queue_.push_back({std::move(e), now_ms()});
+        stopping_ = true;
+    }
+    cv_.notify_one();
+    if (writer_.joinable()) writer_.join();
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+}
+
+std::string AuditLog::encode(const Pending& p) const {
+    RecordContext ctx{chain_.next_sequence, chain_.prev_hash, chain_.key_id, config_.node, config_.host,
+                      config_.service_version};
+    return encode_record(p.event, p.unix_ms, ctx);
+}
+
+bool AuditLog::write_one(const Pending& p) {
+    std::string line = encode(p);
+    const std::string seal = seal_line(line, chain_.key);
+    line.push_back('\n');
+    if (fd_ < 0 || !write_all(fd_, line)) {
+        stats_.write_failures.fetch_add(1, std::memory_order_relaxed);
+        // A partial line would break every later one: cut the file back to the last record.
+        if (fd_ >= 0) (void)!::ftruncate(fd_, static_cast<off_t>(file_bytes_));
+        return false;
+    }
+    file_bytes_ += line.size();
+    chain_.prev_hash = seal;
+    chain_.key = next_key(chain_.key);
+    const auto seq = chain_.next_sequence++;
+    persist_state();
+    stats_.written.fetch_add(1, std::memory_order_relaxed);
+    stats_.last_sequence.store(seq, std::memory_order_relaxed);
+    stats_.last_event_ms.store(p.unix_ms, std::memory_order_relaxed);
+    if (config_.checkpoint_every > 0 && seq % config_.checkpoint_every == 0)
+        write_checkpoint(format_timestamp(p.unix_ms));
+    return true;
+}
+
+void AuditLog::write_checkpoint(const std::string& timestamp) {
+    const auto line = checkpoint_line(chain_.next_sequence - 1, chain_.prev_hash, chain_.key_id, timestamp,
+                                      chain_.checkpoint_secret) + "\n";
+    const int cfd = ::open(checkpoint_path().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (cfd < 0) return;
+    (void)write_all(cfd, line);
+    ::close(cfd);
+}
+
+void AuditLog::rotate_if_due(std::int64_t now) {
+    const bool too_big = file_bytes_ >= config_.max_bytes;
+    const bool too_old = now - file_opened_ms_ >= std::chrono::duration_cast<std::chrono::milliseconds>(config_.max_age).count();
+    if ((!too_big && !too_old) || file_bytes_ == 0) return;
+    const auto stem = config_.file.stem().string();
+    const fs::path rotated = config_.file.parent_path() /
+                             (stem + "-" + compact_time(now) + "-" + std::to_string(chain_.next_sequence) + ".jsonl");
+    std::error_code ec;
+    fs::rename(config_.file, rotated, ec);
+    if (ec || !open_file()) return;  // keep writing where we are; the next write retries
+    Event e;
+    e.action = Action::sys_log_rotated;
+    write_one({std::move(e), now});
+    prune_old_segments();
+}
+
+void AuditLog::prune_old_segments() {
+    if (config_.retention_days <= 0) return;
+    const auto stem = config_.file.stem().string() + "-";
+    const auto limit = fs::file_time_type::clock::now() - std::chrono::hours(24) * config_.retention_days;
+    std::int64_t removed = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(config_.file.parent_path(), ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.rfind(stem, 0) != 0 || entry.path().extension() != ".jsonl") continue;
+        if (entry.last_write_time(ec) < limit && fs::remove(entry.path(), ec)) ++removed;
+    }
+    if (removed > 0) {
+        Event e;
+        e.action = Action::sys_log_pruned;
+        e.count = removed;
+        std::lock_guard lock(mu_);
+        queue_.push_front({std::move(e), now_ms()});
+    }
+}
+
+void AuditLog::run() {
+    std::int64_t next_heartbeat = now_ms() + config_.heartbeat.count();
+    std::int64_t failing_since = 0;
+    std::uint64_t failures_at_start = 0;
+    std::vector<Pending> batch;
+    while (true) {
+        {
+            std::unique_lock lock(mu_);
+            const auto wait = failing_since ? std::chrono::milliseconds(500)
+                                            : std::chrono::milliseconds(std::max<std::int64_t>(1, next_heartbeat - now_ms()));
+            cv_.wait_for(lock, wait, [&] { return !queue_.empty() || stopping_; });
+            while (!queue_.empty()) {
+                batch.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+        const auto now = now_ms();
+        if (now >= next_heartbeat) {
+            Event e;
+            e.action = Action::sys_heartbeat;
+            batch.push_back({std::move(e), now});
+            next_heartbeat = now + config_.heartbeat.count();
+        }
+        if (file_replaced()) open_file();  // moved away or deleted by someone: start a new file
+        std::size_t done = 0;
+        if (failing_since) {
+            // Writing failed before: record the gap first, so the log itself says what it missed.
+            Event off;
+            off.action = Action::sys_monitor_disabled;
+            off.outcome = Outcome::failure;
+            off.reason = Reason::audit_unavailable;
+            off.count = static_cast<std::int64_t>(stats_.write_failures.load() - failures_at_start);
+            if (open_file() && write_one({off, failing_since})) {
+                Event on;
+                on.action = Action::sys_monitor_enabled;
+                on.count = static_cast<std::int64_t>(stats_.dropped.load());
+                write_one({std::move(on), now});
+                failing_since = 0;
+                stats_.writable.store(true);
+            }
+        }
+        if (!failing_since) {
+            for (; done < batch.size(); ++done) {
+                if (!write_one(batch[done])) {
+                    failing_since = now;
+                    failures_at_start = stats_.write_failures.load() - 1;
+                    stats_.writable.store(false);
+                    break;
+                }
+            }
+            if (!failing_since) rotate_if_due(now);
+        }
+        // What could not be written waits, in order, for the next attempt.
+        if (done < batch.size()) {
+            std::lock_guard lock(mu_);
+            for (auto it = batch.rbegin(); it != batch.rend() - static_cast<std::ptrdiff_t>(done); ++it)
+                queue_.push_front(std::move(*it));
+        }
+        batch.clear();
+        std::lock_guard lock(mu_);
+        if (stopping_ && (queue_.empty() || failing_since)) break;
+    }
+}
+
+}  // namespace tatou::obs

@@ -1,0 +1,103 @@
+#pragma once
+// The audit log: one JSON line per event, sealed into a forward-secure chain (audit_chain.hpp),
+// written by a dedicated thread from a bounded queue so a slow disk never blocks a request.
+// Rotation (size, age) and retention happen inside the process; files are 0600. When a write
+// fails the failure is counted, `writable()` turns false (state-changing routes then answer 503
+// if fail-closed is on) and the record is retried; the gap is recorded as a
+// sys_monitor_disabled / sys_monitor_enabled pair once writing works again.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "obs/audit_chain.hpp"
+#include "obs/event.hpp"
+
+namespace tatou::obs {
+
+struct AuditConfig {
+    std::filesystem::path file;
+    std::uint64_t max_bytes = 64ull << 20;
+    std::chrono::seconds max_age{24 * 3600};
+    int retention_days = 90;
+    std::chrono::milliseconds heartbeat{60000};
+    std::uint64_t checkpoint_every = 100;
+    bool fail_closed = true;
+    std::string node;
+    std::string host;
+    std::string service_version;
+    std::size_t queue_limit = 100000;
+};
+
+struct AuditStats {
+    std::atomic<std::uint64_t> written{0};
+    std::atomic<std::uint64_t> write_failures{0};
+    std::atomic<std::uint64_t> dropped{0};
+    std::atomic<std::uint64_t> last_sequence{0};
+    std::atomic<std::int64_t> last_event_ms{0};  // unix ms of the last record written
+    std::atomic<bool> writable{true};
+};
+
+class AuditLog {
+public:
+    // Creates the directory, the chain state and (on first start) the verification key file.
+    // Throws std::runtime_error when the log cannot be written: the server must not run blind.
+    explicit AuditLog(AuditConfig config);
+    ~AuditLog();
+    AuditLog(const AuditLog&) = delete;
+    AuditLog& operator=(const AuditLog&) = delete;
+
+    void emit(Event event);  // never blocks; counts a drop when the queue is full
+    void stop();             // writes sys_shutdown, drains the queue, joins the writer
+    bool writable() const { return stats_.writable.load(std::memory_order_relaxed); }
+    bool fail_closed() const { return config_.fail_closed; }
+    const AuditStats& stats() const { return stats_; }
+    std::filesystem::path verify_key_path() const;
+    std::filesystem::path checkpoint_path() const;
+
+private:
+    struct Pending {
+        Event event;
+        std::int64_t unix_ms;
+    };
+    struct ChainState {
+        std::uint64_t next_sequence = 1;
+        std::string prev_hash;  // 64 hex, empty before the first record
+        ChainKey key{};
+        std::string key_id;
+        std::string checkpoint_secret;  // Ed25519 secret key (64 bytes)
+    };
+
+    void run();
+    bool write_one(const Pending& p);
+    std::string encode(const Pending& p) const;
+    bool open_file();
+    void persist_state();
+    void load_or_create_state();
+    void rotate_if_due(std::int64_t now_ms);
+    void prune_old_segments();
+    void write_checkpoint(const std::string& timestamp);
+    bool file_replaced() const;
+
+    AuditConfig config_;
+    AuditStats stats_;
+    ChainState chain_;
+    int fd_ = -1;
+    int state_fd_ = -1;
+    std::uint64_t file_bytes_ = 0;
+    std::int64_t file_opened_ms_ = 0;
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<Pending> queue_;
+    bool stopping_ = false;
+    bool stopped_ = false;
+    std::thread writer_;
+};
+
+}  // namespace tatou::obs

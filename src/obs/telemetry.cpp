@@ -1,0 +1,100 @@
+#include "obs/telemetry.hpp"
+
+#include "core/crypto.hpp"
+
+namespace tatou::obs {
+
+Telemetry::Telemetry(AuditLog* audit, const DetectorConfig& detectors, std::string email_hash_key,
+                     bool locking_enabled)
+    : audit_(audit), detectors_(detectors), email_key_(std::move(email_hash_key)), locking_(locking_enabled) {}
+
+bool Telemetry::accepting_changes() const { return audit_ == nullptr || audit_->writable() || !audit_->fail_closed(); }
+
+std::string Telemetry::email_hash(std::string_view email_key) const {
+    return crypto::hmac_sha256_hex(email_key_, email_key).substr(0, 32);
+}
+
+std::string Telemetry::token_id(std::string_view token) { return crypto::sha256_hex(token).substr(0, 16); }
+std::string Telemetry::link_id(std::string_view link) { return crypto::sha256_hex(link).substr(0, 16); }
+
+std::vector<Event> Telemetry::events_for(const RouteAudit& route, const RequestInfo& request, const Facts& facts,
+                                         int status, Reason reason) const {
+    std::vector<Event> out;
+    const bool ok = status < 400;
+    auto add = [&](Action action, Outcome outcome, Reason why) {
+        Event e;
+        e.action = action;
+        e.outcome = outcome;
+        e.reason = why;
+        e.status = status;
+        e.facts = facts;
+        e.request = request;
+        out.push_back(std::move(e));
+    };
+    if (ok) {
+        if (route.on_success) add(*route.on_success, Outcome::success, Reason::none);
+        return out;
+    }
+    switch (reason) {
+        case Reason::token_missing:
+        case Reason::token_malformed:
+        case Reason::token_unknown:
+        case Reason::user_gone: add(Action::authn_token_invalid, Outcome::failure, reason); break;
+        case Reason::token_expired: add(Action::session_use_after_expire, Outcome::failure, reason); break;
+        case Reason::token_revoked: add(Action::authn_token_reuse, Outcome::failure, reason); break;
+        case Reason::not_owner: add(Action::authz_fail, Outcome::failure, reason); break;
+        case Reason::honeytoken: {
+            add(Action::malicious_direct_reference, Outcome::unknown, reason);
+            out.back().facts.honeytoken = true;
+            break;
+        }
+        case Reason::rate_limited: add(Action::excess_rate_limit_exceeded, Outcome::failure, reason); break;
+        case Reason::unknown_field: add(Action::malicious_extraneous, Outcome::failure, reason); break;
+        case Reason::unknown_method:
+        case Reason::bad_position: add(Action::input_validation_discrete_fail, Outcome::failure, reason); break;
+        case Reason::bad_input:
+        case Reason::bad_id:
+        case Reason::unsupported_media:
+        case Reason::too_large:
+        case Reason::bad_filename:
+        case Reason::conflict:
+        case Reason::not_pdf:
+        case Reason::unreadable_pdf:
+            if (route.on_failure == Action::upload_validation) add(Action::upload_validation, Outcome::failure, reason);
+            else add(Action::input_validation_fail, Outcome::failure, reason);
+            break;
+        case Reason::fail_max:
+            add(Action::authn_login_fail, Outcome::failure, Reason::bad_credentials);
+            add(Action::authn_login_fail_max, Outcome::failure, reason);
+            if (locking_) add(Action::authn_login_lock, Outcome::success, reason);
+            break;
+        case Reason::credential_stuffing:
+            add(Action::authn_login_fail, Outcome::failure, Reason::bad_credentials);
+            add(Action::authn_credential_stuffing, Outcome::unknown, reason);
+            break;
+        case Reason::wrong_password: add(Action::authn_password_change_fail, Outcome::failure, reason); break;
+        case Reason::none:
+        case Reason::not_found:
+            if (route.on_failure) add(*route.on_failure, Outcome::failure, reason);
+            break;
+        default:
+            if (route.on_failure) add(*route.on_failure, Outcome::failure, reason);
+            break;
+    }
+    return out;
+}
+
+void Telemetry::request_done(const RouteAudit& route, const RequestInfo& request, const Facts& facts, int status,
+                             Reason reason) {
+    auto events = events_for(route, request, facts, status, reason);
+    auto detected = detectors_.observe(request, facts, status, reason, route.rmap);
+    if (audit_ == nullptr) return;
+    for (auto& e : events) audit_->emit(std::move(e));
+    for (auto& e : detected) audit_->emit(std::move(e));
+}
+
+void Telemetry::record(Event event) {
+    if (audit_ != nullptr) audit_->emit(std::move(event));
+}
+
+}  // namespace tatou::obs

@@ -1,0 +1,52 @@
+#pragma once
+// The one narrow interface through which the rest of the server reports what happened. The API
+// layer hands over the finished request (route, status, reason, typed facts); this turns it into
+// audit events, runs the detectors, and (with the metrics) counts. No call site builds a log line.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "obs/audit_log.hpp"
+#include "obs/detectors.hpp"
+#include "obs/event.hpp"
+
+namespace tatou::obs {
+
+// What a route means for the audit log; part of the route table.
+struct RouteAudit {
+    std::optional<Action> on_success;
+    std::optional<Action> on_failure;
+    bool changes_state = false;  // refused with 503 while the audit log cannot be written
+    bool rmap = false;
+};
+
+class Telemetry {
+public:
+    // `audit` may be null (offline tools, unit tests of other layers).
+    Telemetry(AuditLog* audit, const DetectorConfig& detectors, std::string email_hash_key, bool locking_enabled);
+
+    void request_done(const RouteAudit& route, const RequestInfo& request, const Facts& facts, int status,
+                      Reason reason);
+    void record(Event event);  // events that are not one request's outcome (start, stop, admin)
+
+    // False while the audit log cannot be written and fail-closed is on.
+    bool accepting_changes() const;
+    std::string email_hash(std::string_view email_key) const;
+    static std::string token_id(std::string_view token);
+    static std::string link_id(std::string_view link);
+    AuditLog* audit() const { return audit_; }
+    const Detectors& detectors() const { return detectors_; }
+
+    // The events a finished request produces (exposed for tests of the mapping).
+    std::vector<Event> events_for(const RouteAudit& route, const RequestInfo& request, const Facts& facts,
+                                  int status, Reason reason) const;
+
+private:
+    AuditLog* audit_;
+    Detectors detectors_;
+    std::string email_key_;
+    bool locking_;
+};
+
+}  // namespace tatou::obs
