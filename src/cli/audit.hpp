@@ -1,0 +1,24 @@
+#pragma once
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tatou::cli {
+
+struct AuditArgs {
+    std::vector<std::string> files;
+    std::string key_file;
+    std::optional<std::string> checkpoints;
+    std::optional<std::uint64_t> expect_sequence;
+    std::optional<std::string> user, source, request_id, action, since, until;
+    bool json = false;
+};
+
+// `tatou audit verify FILES… --key K` and `tatou audit query FILES… --key K [filters]`.
+// Exit codes: 0 intact (and, for query, the matches printed), 1 tampered or truncated (names the
+// first bad sequence), 2 usage (unreadable key or file).
+void add_audit_command(CLI::App& app, AuditArgs& args);
+int run_audit(const CLI::App& app, const AuditArgs& args);
+
+}  // namespace tatou::cli
