@@ -37,6 +37,8 @@ const Route kRoutes[] = {
     {"POST", "/api/read-watermark", kUser, kHeavy, kJson, read_watermark},
     {"POST", "/api/read-watermark/:id", kUser, kHeavy, kJson, read_watermark},
     {"GET", "/api/get-watermarking-methods", kPublic, kLight, kJson, get_watermarking_methods},
+    {"POST", "/api/rmap-initiate", kPublic, kHeavy, kJson, rmap_initiate},
+    {"POST", "/api/rmap-get-link", kPublic, kHeavy, kJson, rmap_get_link},
 };
 
 }  // namespace

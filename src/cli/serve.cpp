@@ -131,7 +131,20 @@ int run_serve(const ServeFlags& flags) {
                             AccountSettings{settings.token_ttl, crypto::hmac_sha256(secret, "tatou/token-key/v1")});
     DocumentService documents(*store, *files, settings.max_upload_bytes);
     VersionService versions(*store, *files, documents, methods);
-    Services services{*store, methods, accounts, documents, versions};
+    RmapKeys rmap_keys(RmapKeyConfig{settings.rmap_client_keys, settings.rmap_server_key, settings.rmap_passphrase,
+                                     settings.rmap_document});
+    try {
+        rmap_keys.start();
+    } catch (const rmap::KeyError& e) {
+        std::cerr << "tatou: invalid setting TATOU_RMAP_SERVER_KEY: " << e.what() << "\n";
+        return 2;
+    }
+    RmapService rmap(*store, *files, methods, rmap_keys,
+                     RmapSettings{settings.rmap_document, settings.rmap_session_ttl, settings.rmap_plaintext_result,
+                                  crypto::hmac_sha256_hex(secret, "tatou/rmap-watermark-key/v1")});
+    if (const auto reason = rmap.not_configured_reason(); !reason.empty())
+        spdlog::info("rmap: routes answer 503 for now: {}", reason);
+    Services services{*store, methods, accounts, documents, versions, rmap, rmap_keys};
 
     http::HttpOptions http;
     http.host = settings.listen.host;
@@ -143,6 +156,7 @@ int run_serve(const ServeFlags& flags) {
     http.max_upload_bytes = settings.max_upload_bytes;
     http.read_timeout = http.write_timeout = http.handle_timeout = std::chrono::seconds(settings.request_timeout);
     http.web_root = settings.web_dir.string();
+    http.on_reload = [&] { rmap_keys.reload(); };
     try {
         http::serve(http, services, [&] {
             spdlog::info("tatou {} listening on {}:{} (db {})", TATOU_VERSION, http.host, http.port,
