@@ -26,7 +26,11 @@ void write_key_file(const fs::path& file, std::string_view data, unsigned mode, 
         fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
     }
     if (exclusive && fs::exists(file, ec)) throw KeyError(file.string() + ": already exists, not overwritten");
-    const fs::path temp = dir / ("." + file.filename().string() + "." + crypto::random_hex(8) + ".tmp");
+    // Built by append: GCC 12 warns falsely (-Wrestrict) on "." + std::string chains.
+    std::string temp_name = file.filename().string();
+    temp_name.insert(0, 1, '.');
+    temp_name.append(".").append(crypto::random_hex(8)).append(".tmp");
+    const fs::path temp = dir / temp_name;
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0) throw KeyError(file.string() + ": cannot create (" + std::strerror(errno) + ")");
     bool ok = ::fchmod(fd, mode) == 0;  // the umask must not widen or narrow the mode
