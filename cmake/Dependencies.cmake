@@ -8,6 +8,9 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(qpdf REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# OpenPGP for RMAP. pkg-config rather than librnp's CMake config, which needs Botan and json-c
+# CMake packages that Debian does not ship.
+pkg_check_modules(RNP REQUIRED IMPORTED_TARGET librnp)
 
 # Debian's http-parser (RESTinio's parser) and SOCI ship no CMake/pkg-config files.
 find_library(HTTP_PARSER_LIB http_parser REQUIRED)

@@ -13,7 +13,7 @@ for bin in build-fuzz/*_fuzz; do
     mkdir -p "$work/$name"
     if [[ -d fuzz/corpus/$name ]]; then cp fuzz/corpus/"$name"/* "$work/$name"/; fi
     echo "== $name: ${secs}s"
-    "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+    "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -close_fd_mask=2 \
         -artifact_prefix="$work/" "$work/$name" 2>&1 | grep -E "^stat::number_of_executed_units|^Done|ERROR|SUMMARY" || true
     if ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* >/dev/null 2>&1; then
         echo "fuzz finding in $name:"; ls "$work"; exit 1

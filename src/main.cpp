@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/audit.hpp"
+#include "cli/rmap.hpp"
 #include "cli/serve.hpp"
 #include "cli/watermark.hpp"
 #include "core/crypto.hpp"
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
     tatou::cli::add_watermark_command(app, watermark_args);
     tatou::cli::AuditArgs audit_args;
     tatou::cli::add_audit_command(app, audit_args);
+    tatou::cli::RmapArgs rmap_args;
+    tatou::cli::add_rmap_command(app, rmap_args);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -27,5 +30,6 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("serve")) return tatou::cli::run_serve(serve_flags);
     if (app.got_subcommand("watermark")) return tatou::cli::run_watermark(app, watermark_args);
     if (app.got_subcommand("audit")) return tatou::cli::run_audit(app, audit_args);
+    if (app.got_subcommand("rmap")) return tatou::cli::run_rmap(app, rmap_args);
     return 2;
 }

@@ -23,6 +23,9 @@ Reply delete_document(Request&, Services&);
 Reply list_versions(Request&, Services&);
 Reply list_all_versions(Request&, Services&);
 Reply get_version(Request&, Services&);
+// rmap.cpp
+Reply rmap_initiate(Request&, Services&);
+Reply rmap_get_link(Request&, Services&);
 // watermarks.cpp
 Reply create_watermark(Request&, Services&);
 Reply read_watermark(Request&, Services&);

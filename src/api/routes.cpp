@@ -28,6 +28,7 @@ const RouteAudit kUpload{Action::upload_complete, Action::upload_validation, tru
 const RouteAudit kRead{Action::sensitive_read, Action::sensitive_read, false};
 const RouteAudit kDelete{Action::upload_delete, Action::upload_delete, true};
 const RouteAudit kWatermark{Action::sensitive_create, Action::sensitive_create, true};
+const RouteAudit kRmap{Action::rmap_handshake, Action::rmap_handshake, true, true};
 
 const Route kRoutes[] = {
     {"GET", "/healthz", kPublic, kLight, kJson, healthz, kQuiet},
@@ -53,6 +54,8 @@ const Route kRoutes[] = {
     {"POST", "/api/read-watermark", kUser, kHeavy, kJson, read_watermark, kRead},
     {"POST", "/api/read-watermark/:id", kUser, kHeavy, kJson, read_watermark, kRead},
     {"GET", "/api/get-watermarking-methods", kPublic, kLight, kJson, get_watermarking_methods, kQuiet},
+    {"POST", "/api/rmap-initiate", kPublic, kHeavy, kJson, rmap_initiate, kRmap},
+    {"POST", "/api/rmap-get-link", kPublic, kHeavy, kJson, rmap_get_link, kRmap},
 };
 
 // A failure that did not say why gets the reason its status implies.

@@ -170,12 +170,25 @@ int run_serve(const ServeFlags& flags) {
     const Honeytokens honeytokens = honeytokens_of(settings);
     DocumentService documents(*store, *files, settings.max_upload_bytes, honeytokens);
     VersionService versions(*store, *files, documents, methods, honeytokens);
+    RmapKeys rmap_keys(RmapKeyConfig{settings.rmap_client_keys, settings.rmap_server_key, settings.rmap_passphrase,
+                                     settings.rmap_document});
+    try {
+        rmap_keys.start();
+    } catch (const rmap::KeyError& e) {
+        std::cerr << "tatou: invalid setting TATOU_RMAP_SERVER_KEY: " << e.what() << "\n";
+        return 2;
+    }
+    RmapService rmap(*store, *files, methods, rmap_keys,
+                     RmapSettings{settings.rmap_document, settings.rmap_session_ttl, settings.rmap_plaintext_result,
+                                  crypto::hmac_sha256_hex(secret, "tatou/rmap-watermark-key/v1")});
+    if (const auto reason = rmap.not_configured_reason(); !reason.empty())
+        spdlog::info("rmap: routes answer 503 for now: {}", reason);
     obs::DetectorConfig detectors;
     detectors.scan_404_threshold = settings.detect_404;
     detectors.authz_threshold = settings.detect_authz;
     obs::Telemetry telemetry(audit.get(), detectors, crypto::hmac_sha256(secret, "tatou/audit/email-hash/v1"),
                              settings.lock_after > 0);
-    Services services{*store, methods, accounts, documents, versions, &telemetry};
+    Services services{*store, methods, accounts, documents, versions, rmap, rmap_keys, &telemetry};
     if (fs::exists(audit->verify_key_path()))
         spdlog::warn("the audit verification key is in {}: copy it off this machine and delete it there",
                      audit->verify_key_path().string());
@@ -191,6 +204,7 @@ int run_serve(const ServeFlags& flags) {
     http.max_upload_bytes = settings.max_upload_bytes;
     http.read_timeout = http.write_timeout = http.handle_timeout = std::chrono::seconds(settings.request_timeout);
     http.web_root = settings.web_dir.string();
+    http.on_reload = [&] { rmap_keys.reload(); };
     try {
         http::serve(http, services, [&] {
             spdlog::info("tatou {} listening on {}:{} (db {})", TATOU_VERSION, http.host, http.port,

@@ -27,6 +27,10 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_RMAP_SERVER_KEY", "rmap-server-key", "", "{data}/rmap/server_priv.asc", "RMAP server private key"},
         {"TATOU_RMAP_PASSPHRASE", "rmap-passphrase", "GPG_PASSPHRASE", "", "unlocks the RMAP server key"},
         {"TATOU_RMAP_DOCUMENT", "rmap-document", "", "{data}/rmap/document.pdf", "PDF watermarked for RMAP identities"},
+        {"TATOU_RMAP_SESSION_TTL", "rmap-session-ttl", "", "300",
+         "seconds from RMAP msg1 until its session expires (msg2 replays answer until then)"},
+        {"TATOU_RMAP_PLAINTEXT_RESULT", "rmap-plaintext-result", "", "0",
+         "1: rmap-get-link also answers the result in clear, for RMAP-Server 2.x clients"},
         {"TATOU_LOG_LEVEL", "log-level", "", "info", "diagnostic log level: trace|debug|info|warn|error|off"},
         {"TATOU_WEB_DIR", "web-dir", "", TATOU_DEFAULT_WEB_DIR, "folder of the static web pages"},
         {"TATOU_IO_THREADS", "io-threads", "", "2", "HTTP I/O threads"},
@@ -105,6 +109,13 @@ std::vector<std::string> split_list(const std::string& text) {
         at = comma + 1;
     }
     return out;
+}
+
+bool parse_bool(const std::string& name, const std::string& value) {
+    const std::string v = validation::to_lower_ascii(value);
+    if (v == "1" || v == "true" || v == "yes" || v == "on") return true;
+    if (v == "0" || v == "false" || v == "no" || v == "off") return false;
+    throw SettingError(name + ": expected 0 or 1, got '" + value + "'");
 }
 
 void check_db_url(const std::string& url) {
@@ -208,6 +219,8 @@ Settings resolve(const RawSettings& raw) {
     s.rmap_server_key = v["TATOU_RMAP_SERVER_KEY"];
     s.rmap_passphrase = v["TATOU_RMAP_PASSPHRASE"];
     s.rmap_document = v["TATOU_RMAP_DOCUMENT"];
+    s.rmap_session_ttl = parse_int("TATOU_RMAP_SESSION_TTL", v["TATOU_RMAP_SESSION_TTL"], 1, 86400);
+    s.rmap_plaintext_result = parse_bool("TATOU_RMAP_PLAINTEXT_RESULT", v["TATOU_RMAP_PLAINTEXT_RESULT"]);
     s.log_level = v["TATOU_LOG_LEVEL"];
     static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
     if (std::find(levels.begin(), levels.end(), s.log_level) == levels.end())

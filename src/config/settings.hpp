@@ -46,6 +46,8 @@ struct Settings {
     std::filesystem::path rmap_server_key;
     std::string rmap_passphrase;
     std::filesystem::path rmap_document;
+    std::int64_t rmap_session_ttl = 300;
+    bool rmap_plaintext_result = false;
     std::string log_level = "info";
     std::filesystem::path web_dir;
     int io_threads = 2;

@@ -38,6 +38,11 @@ enum class Reason : std::uint8_t {
     bad_filename,
     wrong_key,
     no_watermark,
+    // RMAP
+    undecryptable,     // not a message for our key, or not OpenPGP at all
+    unknown_identity,
+    unknown_session,   // message 2 without a matching message 1
+    session_expired,
     // the server side
     file_missing,
     unavailable,

@@ -2,6 +2,8 @@
 // Everything a request handler may use, wired once at start (src/cli/serve.cpp).
 #include "core/accounts.hpp"
 #include "core/documents.hpp"
+#include "core/rmap_handshake.hpp"
+#include "core/rmap_keys.hpp"
 #include "core/versions.hpp"
 
 namespace tatou {
@@ -16,6 +18,8 @@ struct Services {
     AccountService& accounts;
     DocumentService& documents;
     VersionService& versions;
+    RmapService& rmap;
+    RmapKeys& rmap_keys;                  // reload() is the admin action behind SIGHUP
     obs::Telemetry* telemetry = nullptr;  // the one way to report what happened (src/obs)
 };
 

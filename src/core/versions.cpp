@@ -20,10 +20,12 @@ std::string stem(std::string_view name) {
     return std::string(name);
 }
 
+// Links are lowercase hex: 64 digits for versions made through the API, 32 for RMAP versions
+// (the handshake result). Anything else cannot exist, so it never reaches the database.
 bool plausible_link(const std::string& link) {
-    if (link.empty() || link.size() > 128) return false;
+    if (link.size() != 64 && link.size() != 32) return false;
     for (char c : link)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
     return true;
 }
 

@@ -236,6 +236,16 @@ void serve(const HttpOptions& options, Services& services, const std::function<v
 
     server.open_sync();
 
+    // SIGHUP: reload what can be reloaded (RMAP identities) on a worker, never on an I/O thread.
+    asio::signal_set hangup(io, SIGHUP);
+    std::function<void(const asio::error_code&, int)> on_hangup = [&](const asio::error_code& ec, int) {
+        if (ec) return;
+        if (options.on_reload && !workers.try_post([&] { options.on_reload(); }))
+            spdlog::warn("SIGHUP: workers busy, reload skipped; send it again");
+        hangup.async_wait(on_hangup);
+    };
+    hangup.async_wait(on_hangup);
+
     // SIGTERM/SIGINT: refuse new heavy work, finish queued work, then close the listener and
     // connections. The worker drain runs off the I/O threads so their replies can still go out.
     std::thread stopper;
@@ -247,6 +257,7 @@ void serve(const HttpOptions& options, Services& services, const std::function<v
             workers.drain_and_stop();
             std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let replies flush
             asio::post(io, [&] {
+                hangup.cancel();
                 server.close_async([&] { io.stop(); }, [&](std::exception_ptr) { io.stop(); });
             });
         });

@@ -24,9 +24,12 @@ struct HttpOptions {
     std::chrono::seconds handle_timeout{60};
     std::chrono::seconds shutdown_grace{10};
     std::string web_root;
+    // Runs on a worker thread for each SIGHUP (configuration reload); empty = SIGHUP ignored.
+    std::function<void()> on_reload;
 };
 
 // Serves until SIGTERM or SIGINT, then stops accepting, finishes queued work and returns.
+// SIGHUP never stops the server: it runs options.on_reload.
 // on_ready runs once the listener is bound. Throws if the address cannot be bound.
 void serve(const HttpOptions& options, Services& services, const std::function<void()>& on_ready);
 

@@ -72,6 +72,9 @@ std::vector<Event> Telemetry::events_for(const RouteAudit& route, const RequestI
             add(Action::authn_login_fail, Outcome::failure, Reason::bad_credentials);
             add(Action::authn_credential_stuffing, Outcome::unknown, reason);
             break;
+        case Reason::undecryptable: add(Action::crypt_decrypt_fail, Outcome::failure, reason); break;
+        case Reason::unknown_session:
+        case Reason::session_expired: add(Action::sequence_fail, Outcome::failure, reason); break;
         case Reason::wrong_password: add(Action::authn_password_change_fail, Outcome::failure, reason); break;
         case Reason::none:
         case Reason::not_found:

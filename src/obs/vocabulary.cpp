@@ -77,6 +77,10 @@ std::string_view reason_name(Reason reason) {
         case Reason::bad_filename: return "bad_filename";
         case Reason::wrong_key: return "wrong_key";
         case Reason::no_watermark: return "no_watermark";
+        case Reason::undecryptable: return "undecryptable";
+        case Reason::unknown_identity: return "unknown_identity";
+        case Reason::unknown_session: return "unknown_session";
+        case Reason::session_expired: return "session_expired";
         case Reason::file_missing: return "file_missing";
         case Reason::unavailable: return "unavailable";
         case Reason::audit_unavailable: return "audit_unavailable";

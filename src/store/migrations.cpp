@@ -64,6 +64,24 @@ const std::vector<Migration>& migrations() {
              " path VARCHAR(512) NOT NULL)",
              "CREATE INDEX ix_versions_document ON versions(documentid)",
          }},
+        // RMAP: handshake sessions (so msg2 may reach another process, or come after a restart)
+        // and the system account that owns the RMAP document and its versions.
+        {2,
+         {
+             "CREATE TABLE rmap_sessions ("
+             " nonce_server CHAR(16) NOT NULL PRIMARY KEY,"
+             " identity VARCHAR(128) NOT NULL,"
+             " nonce_client CHAR(16) NOT NULL,"
+             " session_id CHAR(16) NOT NULL,"
+             " created_at BIGINT NOT NULL,"
+             " expires_at BIGINT NOT NULL,"
+             " result CHAR(32))",
+             "CREATE INDEX ix_rmap_sessions_identity ON rmap_sessions(identity)",
+             "CREATE INDEX ix_rmap_sessions_expiry ON rmap_sessions(expires_at)",
+             // '!' is no Argon2 string, so no password verifies; ':' is not allowed in logins.
+             "INSERT INTO users(email, email_key, login, hpassword, created_at)"
+             " VALUES('rmap-system@tatou.invalid', 'rmap-system@tatou.invalid', 'system:rmap', '!', 0)",
+         }},
     };
     return all;
 }

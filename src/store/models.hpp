@@ -44,4 +44,20 @@ struct Version {
     std::string path;  // relative to the storage root
 };
 
+// One RMAP handshake between msg1 and its expiry (platform.md §7). Nonces are unsigned 64-bit
+// values: stored as 16 lowercase hex digits because SQL integers are signed.
+struct RmapSession {
+    std::string nonce_server;  // hex16; the key msg2 is looked up by
+    std::string identity;
+    std::string nonce_client;  // hex16
+    std::string session_id;    // hex16, random; names the session in the watermark secret
+    std::int64_t created_at = 0;  // unix seconds
+    std::int64_t expires_at = 0;
+    std::optional<std::string> result;  // set once msg2 created the version (= its link)
+};
+
+// The system account that owns RMAP documents (created by migration 2). It cannot log in: its
+// password hash is not a hash, and its login is not one create-user accepts.
+inline constexpr const char* kRmapSystemEmailKey = "rmap-system@tatou.invalid";
+
 }  // namespace tatou

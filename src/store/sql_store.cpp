@@ -281,17 +281,19 @@ std::optional<std::vector<Version>> SqlStore::delete_document(DocumentId id, Use
     });
 }
 
+static VersionId insert_version_row(soci::session& sql, const Version& v) {
+    long long id = 0;
+    soci::indicator pos_ind = v.position ? soci::i_ok : soci::i_null;
+    const std::string pos = v.position.value_or("");
+    sql << "INSERT INTO versions(documentid, link, intended_for, secret, method, position, path)"
+           " VALUES(:d, :l, :f, :s, :m, :p, :path) RETURNING id",
+        soci::use(ll(v.document_id)), soci::use(v.link), soci::use(v.intended_for), soci::use(v.secret),
+        soci::use(v.method), soci::use(pos, pos_ind), soci::use(v.path), soci::into(id);
+    return id;
+}
+
 VersionId SqlStore::insert_version(const Version& v) {
-    return guarded(*pool_, [&](soci::session& sql) -> VersionId {
-        long long id = 0;
-        soci::indicator pos_ind = v.position ? soci::i_ok : soci::i_null;
-        const std::string pos = v.position.value_or("");
-        sql << "INSERT INTO versions(documentid, link, intended_for, secret, method, position, path)"
-               " VALUES(:d, :l, :f, :s, :m, :p, :path) RETURNING id",
-            soci::use(ll(v.document_id)), soci::use(v.link), soci::use(v.intended_for), soci::use(v.secret),
-            soci::use(v.method), soci::use(pos, pos_ind), soci::use(v.path), soci::into(id);
-        return id;
-    });
+    return guarded(*pool_, [&](soci::session& sql) { return insert_version_row(sql, v); });
 }
 
 std::vector<Version> SqlStore::list_versions(DocumentId doc, UserId owner) {
@@ -312,6 +314,68 @@ std::optional<Version> SqlStore::find_version_by_link(const std::string& link) {
             (sql.prepare << "SELECT " << kVersionColumns << " FROM versions v WHERE v.link = :l", soci::use(link));
         for (const auto& r : rows) return version_from(r);
         return std::nullopt;
+    });
+}
+
+void SqlStore::replace_rmap_session(const RmapSession& s, std::int64_t purge_before) {
+    guarded(*pool_, [&](soci::session& sql) {
+        soci::transaction tr(sql);
+        sql << "DELETE FROM rmap_sessions WHERE expires_at < :p", soci::use(ll(purge_before));
+        sql << "DELETE FROM rmap_sessions WHERE identity = :i AND result IS NULL", soci::use(s.identity);
+        try {
+            sql << "INSERT INTO rmap_sessions(nonce_server, identity, nonce_client, session_id, created_at, expires_at)"
+                   " VALUES(:ns, :i, :nc, :sid, :c, :e)",
+                soci::use(s.nonce_server), soci::use(s.identity), soci::use(s.nonce_client), soci::use(s.session_id),
+                soci::use(ll(s.created_at)), soci::use(ll(s.expires_at));
+        } catch (const soci::soci_error& e) {
+            if (is_unique_violation(e)) throw Error(Errc::conflict, "nonce already in use");
+            throw;
+        }
+        tr.commit();
+    });
+}
+
+static std::optional<RmapSession> one_rmap_session(soci::session& sql, const std::string& nonce_server) {
+    soci::rowset<soci::row> rows =
+        (sql.prepare << "SELECT nonce_server, identity, nonce_client, session_id, created_at, expires_at, result"
+                        " FROM rmap_sessions WHERE nonce_server = :n",
+         soci::use(nonce_server));
+    for (const auto& r : rows) {
+        RmapSession s;
+        s.nonce_server = r.get<std::string>(0);
+        s.identity = r.get<std::string>(1);
+        s.nonce_client = r.get<std::string>(2);
+        s.session_id = r.get<std::string>(3);
+        s.created_at = int_at(r, 4);
+        s.expires_at = int_at(r, 5);
+        if (r.get_indicator(6) == soci::i_ok) s.result = r.get<std::string>(6);
+        return s;
+    }
+    return std::nullopt;
+}
+
+std::optional<RmapSession> SqlStore::find_rmap_session(const std::string& nonce_server) {
+    return guarded(*pool_, [&](soci::session& sql) { return one_rmap_session(sql, nonce_server); });
+}
+
+std::optional<VersionId> SqlStore::complete_rmap_session(const std::string& nonce_server, const Version& v) {
+    return guarded(*pool_, [&](soci::session& sql) -> std::optional<VersionId> {
+        soci::transaction tr(sql);
+        // Claim the session first: only one writer can move it from pending to completed.
+        soci::statement claim = (sql.prepare << "UPDATE rmap_sessions SET result = :r"
+                                                " WHERE nonce_server = :n AND result IS NULL",
+                                 soci::use(v.link), soci::use(nonce_server));
+        claim.execute(true);
+        if (claim.get_affected_rows() != 1) return std::nullopt;  // rolled back by tr
+        VersionId id = 0;
+        try {
+            id = insert_version_row(sql, v);
+        } catch (const soci::soci_error& e) {
+            if (is_unique_violation(e)) return std::nullopt;
+            throw;
+        }
+        tr.commit();
+        return id;
     });
 }
 

@@ -46,6 +46,9 @@ public:
     std::vector<Version> list_versions(DocumentId doc, UserId owner) override;
     std::vector<Version> list_all_versions(UserId owner) override;
     std::optional<Version> find_version_by_link(const std::string& link) override;
+    void replace_rmap_session(const RmapSession& session, std::int64_t purge_before) override;
+    std::optional<RmapSession> find_rmap_session(const std::string& nonce_server) override;
+    std::optional<VersionId> complete_rmap_session(const std::string& nonce_server, const Version& version) override;
     std::vector<std::string> all_file_paths() override;
 
     int schema_version();

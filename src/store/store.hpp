@@ -45,6 +45,17 @@ public:
     virtual std::vector<Version> list_all_versions(UserId owner) = 0;
     virtual std::optional<Version> find_version_by_link(const std::string& link) = 0;
 
+    // RMAP sessions. replace_rmap_session stores a new pending session for its identity in one
+    // transaction: it drops that identity's other pending (not completed) sessions and every
+    // session that expired before purge_before. Error{conflict} when nonce_server exists.
+    virtual void replace_rmap_session(const RmapSession& session, std::int64_t purge_before) = 0;
+    virtual std::optional<RmapSession> find_rmap_session(const std::string& nonce_server) = 0;
+    // In one transaction: inserts the version and records its link as the session's result.
+    // Returns nullopt, changing nothing, when the session is gone or already completed, or the
+    // link is taken (another process completed it first).
+    virtual std::optional<VersionId> complete_rmap_session(const std::string& nonce_server,
+                                                           const Version& version) = 0;
+
     // Every file path the database refers to (for the orphan sweep at start).
     virtual std::vector<std::string> all_file_paths() = 0;
 };

@@ -26,6 +26,7 @@ MODULES = [
     "test_bad_input",
     "test_persistence",
     "test_process",
+    "test_rmap",
 ]
 
 

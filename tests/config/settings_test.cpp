@@ -77,3 +77,16 @@ TEST(Settings, DotEnvFillsOnlyWhatTheEnvironmentLacks) {
     ::unsetenv("TATOU_DOTENV_B");
     std::filesystem::remove(file);
 }
+
+TEST(Settings, RmapSessionTtlAndPlaintextResult) {
+    const auto d = resolve({});
+    EXPECT_EQ(d.rmap_session_ttl, 300);
+    EXPECT_FALSE(d.rmap_plaintext_result);
+    EXPECT_EQ(d.rmap_server_key, "./var/rmap/server_priv.asc");
+    const auto s = resolve({{"TATOU_RMAP_SESSION_TTL", "60"}, {"TATOU_RMAP_PLAINTEXT_RESULT", "true"}});
+    EXPECT_EQ(s.rmap_session_ttl, 60);
+    EXPECT_TRUE(s.rmap_plaintext_result);
+    for (const std::string bad : {"0", "-1", "86401", "5m"})
+        EXPECT_THROW(resolve({{"TATOU_RMAP_SESSION_TTL", bad}}), SettingError) << bad;
+    EXPECT_THROW(resolve({{"TATOU_RMAP_PLAINTEXT_RESULT", "maybe"}}), SettingError);
+}
