@@ -15,7 +15,7 @@ BUILD_PKGS=(
 )
 TEST_PKGS=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  python3 python3-requests python3-pgpy qpdf wrk
+  python3 python3-requests python3-pgpy python3-jsonschema qpdf wrk
   ghostscript mupdf-tools poppler-utils libimage-exiftool-perl
   clang libclang-rt-14-dev
 )

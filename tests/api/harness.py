@@ -21,7 +21,15 @@ import unittest
 
 TATOU_BIN = os.environ.get("TATOU_BIN", "/work/main/build/src/tatou")
 TIMEOUT = 10
-PASSWORD = "TestPassword123"
+# Unique per run, so the canary check can look for it in every log file.
+PASSWORD = f"Canary-PW-{uuid.uuid4().hex[:12]}"
+
+# Values that must never appear in any log file (the canary check in run_tests.py): every
+# password, bearer token, email, watermark secret and key the suite hands to or gets from a
+# server. LEAKS collects (file, canary) for each one found when a server is cleaned up.
+CANARIES = {PASSWORD}
+LEAKS = []
+CHECKED_LOG_FILES = []
 
 # Every response seen by the suite: (method, url, status).
 RESPONSES = []
@@ -54,7 +62,20 @@ class _Http:
     def request(self, method, url, allow_5xx=False, **kwargs):
         kwargs.setdefault("timeout", TIMEOUT)
         kwargs.setdefault("allow_redirects", False)
+        body = kwargs.get("json")
+        if isinstance(body, dict):
+            for field in ("password", "new_password", "current_password", "email", "secret", "key"):
+                value = body.get(field)
+                if isinstance(value, str) and len(value) >= 8:
+                    CANARIES.add(value)
         resp = requests.request(method, url, **kwargs)
+        if "json" in resp.headers.get("Content-Type", ""):
+            try:
+                token = resp.json().get("token")
+                if isinstance(token, str) and len(token) >= 16:
+                    CANARIES.add(token)
+            except (ValueError, AttributeError):
+                pass
         if allow_5xx and resp.status_code >= 500:
             EXPECTED_5XX.append((method.upper(), url, resp.status_code))
         else:
@@ -231,8 +252,31 @@ class Server:
         finally:
             if self.proc is not None:
                 self.kill9()
+            self.check_logs_for_canaries()
         if not os.environ.get("TATOU_KEEP_DATA"):
             shutil.rmtree(self.root, ignore_errors=True)
+
+    def log_files(self):
+        """Every file the server writes as a log: audit segments, checkpoints, stdout, stderr."""
+        files = [os.path.join(self.datadir, n) for n in ("server.stdout", "server.stderr")]
+        logdir = os.path.join(self.datadir, "log")
+        if os.path.isdir(logdir):
+            files += [os.path.join(logdir, n) for n in os.listdir(logdir) if n.endswith(".jsonl")]
+        return [f for f in files if os.path.isfile(f)]
+
+    def check_logs_for_canaries(self):
+        secret_file = os.path.join(self.datadir, "secret.key")
+        if os.path.isfile(secret_file):
+            with open(secret_file, "rb") as f:
+                CANARIES.add(f.read().decode("ascii", "replace").strip())
+        canaries = [c.encode() for c in CANARIES if c]
+        for path in self.log_files():
+            with open(path, "rb") as f:
+                data = f.read()
+            CHECKED_LOG_FILES.append(path)
+            for c in canaries:
+                if c in data:
+                    LEAKS.append((path, c.decode(errors="replace")[:12] + "…"))
 
     def _close_logs(self):
         for f in (self._out, self._err):

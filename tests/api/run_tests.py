@@ -27,6 +27,7 @@ MODULES = [
     "test_persistence",
     "test_process",
     "test_rmap",
+    "test_audit",
 ]
 
 
@@ -37,6 +38,12 @@ class NoServerErrors(unittest.TestCase):
         bad = [r for r in harness.RESPONSES if r[2] >= 500]
         self.assertEqual(bad, [], f"{len(bad)} responses were 5xx: {bad[:20]}")
         self.assertTrue(harness.RESPONSES, "no requests were recorded")
+
+    def test_no_secret_in_any_log(self):
+        """Canaries: every password, token, email, watermark secret and key of the whole run."""
+        self.assertGreater(len(harness.CANARIES), 100)
+        self.assertTrue(any(p.endswith("audit.jsonl") for p in harness.CHECKED_LOG_FILES))
+        self.assertEqual(harness.LEAKS, [], f"secrets found in logs: {harness.LEAKS[:10]}")
 
 
 class CountingResult(unittest.TextTestResult):

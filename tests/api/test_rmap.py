@@ -238,7 +238,7 @@ class HandshakeTests(h.ApiTestCase):
         self.assertEqual(http.get(MAIN.url("/api/list-all-versions"), headers=h.auth(token)).json(),
                          {"versions": []})
         # The owning system account cannot log in.
-        r = h.login(MAIN, "rmap-system@tatou.invalid", "TestPassword123")
+        r = h.login(MAIN, "rmap-system@tatou.invalid", h.PASSWORD)
         self.assertIn(r.status_code, (400, 401))
 
 
