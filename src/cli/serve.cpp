@@ -14,7 +14,9 @@
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/honeytokens.hpp"
+#include "api/routes.hpp"
 #include "http/server.hpp"
+#include "obs/metrics.hpp"
 #include "obs/audit_log.hpp"
 #include "obs/telemetry.hpp"
 #include "store/file_store.hpp"
@@ -113,6 +115,13 @@ ThrottlePolicy throttle_policy(const config::Settings& s) {
     return p;
 }
 
+// Every (method, route template) the public listener serves, for metrics present from the start.
+std::vector<obs::RouteKey> metric_routes() {
+    std::vector<obs::RouteKey> out;
+    for (const auto& r : api::routes()) out.push_back({std::string(r.method), api::route_template(r.path)});
+    return out;
+}
+
 Honeytokens honeytokens_of(const config::Settings& s) {
     Honeytokens h;
     h.links.insert(s.honeytoken_links.begin(), s.honeytoken_links.end());
@@ -186,8 +195,9 @@ int run_serve(const ServeFlags& flags) {
     obs::DetectorConfig detectors;
     detectors.scan_404_threshold = settings.detect_404;
     detectors.authz_threshold = settings.detect_authz;
+    obs::Metrics metrics(metric_routes(), methods.names());
     obs::Telemetry telemetry(audit.get(), detectors, crypto::hmac_sha256(secret, "tatou/audit/email-hash/v1"),
-                             settings.lock_after > 0);
+                             settings.lock_after > 0, &metrics);
     Services services{*store, methods, accounts, documents, versions, rmap, rmap_keys, &telemetry};
     if (fs::exists(audit->verify_key_path()))
         spdlog::warn("the audit verification key is in {}: copy it off this machine and delete it there",
@@ -204,6 +214,8 @@ int run_serve(const ServeFlags& flags) {
     http.max_upload_bytes = settings.max_upload_bytes;
     http.read_timeout = http.write_timeout = http.handle_timeout = std::chrono::seconds(settings.request_timeout);
     http.web_root = settings.web_dir.string();
+    http.admin_host = settings.admin_listen.host;
+    http.admin_port = settings.admin_listen.port;
     http.on_reload = [&] { rmap_keys.reload(); };
     try {
         http::serve(http, services, [&] {

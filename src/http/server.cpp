@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "api/admin.hpp"
 #include "api/routes.hpp"
 #include "core/crypto.hpp"
 #include "http/form_parser.hpp"
@@ -117,6 +118,7 @@ public:
     restinio::request_handling_status_t handle(const api::Route& route, const restinio::request_handle_t& req,
                                                const restinio::router::route_params_t& params) {
         auto request = std::make_shared<api::Request>(make_request(req));
+        started();
         for (const auto& name : {"id", "link"})
             if (auto v = params.get_param(name)) request->params.emplace(name, std::string(v->data(), v->size()));
         if (const auto link = request->param("link")) {
@@ -149,6 +151,7 @@ public:
 
     restinio::request_handling_status_t method_not_allowed(const restinio::request_handle_t& req) {
         auto request = make_request(req);
+        started();
         send(req, request, api::error_reply(405, "Method not allowed", request));
         report({}, request, "unmatched", 405, Reason::none);
         return restinio::request_accepted();
@@ -156,6 +159,7 @@ public:
 
     restinio::request_handling_status_t not_matched(const restinio::request_handle_t& req) {
         auto request = make_request(req);
+        started();
         auto reply = req->header().method() == restinio::http_method_get()
                          ? api::static_page(request, options_.web_root)
                          : api::error_reply(404, "Resource not found", request);
@@ -167,7 +171,17 @@ public:
 
     static constexpr std::uint64_t kMultipartOverhead = 64 * 1024;
 
+    restinio::request_handling_status_t admin(const restinio::request_handle_t& req) {
+        auto request = make_request(req);
+        send(req, request, api::admin_dispatch(request, services_));
+        return restinio::request_accepted();
+    }
+
 private:
+    void started() {
+        if (services_.telemetry != nullptr) services_.telemetry->request_started();
+    }
+
     // Requests answered here, outside api::dispatch, are reported the same way.
     void report(const obs::RouteAudit& audit, api::Request& request, std::string route, int status, Reason reason) {
         if (services_.telemetry == nullptr) return;
@@ -236,6 +250,25 @@ void serve(const HttpOptions& options, Services& services, const std::function<v
 
     server.open_sync();
 
+    // The admin listener shares the I/O threads; it has no routes of the public API.
+    std::unique_ptr<restinio::http_server_t<restinio::default_traits_t>> admin;
+    if (options.admin_port != 0) {
+        admin = std::make_unique<restinio::http_server_t<restinio::default_traits_t>>(
+            restinio::external_io_context(io),
+            restinio::server_settings_t<restinio::default_traits_t>{}
+                .address(options.admin_host)
+                .port(options.admin_port)
+                .request_handler([&dispatcher](auto req) { return dispatcher.admin(req); })
+                .read_next_http_message_timelimit(options.read_timeout)
+                .write_http_response_timelimit(options.write_timeout)
+                .handle_request_timeout(options.handle_timeout)
+                .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
+                                              .max_url_size(4 * 1024)
+                                              .max_field_count(100)
+                                              .max_body_size(64 * 1024)));
+        admin->open_sync();
+    }
+
     // SIGHUP: reload what can be reloaded (RMAP identities) on a worker, never on an I/O thread.
     asio::signal_set hangup(io, SIGHUP);
     std::function<void(const asio::error_code&, int)> on_hangup = [&](const asio::error_code& ec, int) {
@@ -258,6 +291,7 @@ void serve(const HttpOptions& options, Services& services, const std::function<v
             std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let replies flush
             asio::post(io, [&] {
                 hangup.cancel();
+                if (admin) admin->close_sync();
                 server.close_async([&] { io.stop(); }, [&](std::exception_ptr) { io.stop(); });
             });
         });

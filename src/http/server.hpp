@@ -24,6 +24,9 @@ struct HttpOptions {
     std::chrono::seconds handle_timeout{60};
     std::chrono::seconds shutdown_grace{10};
     std::string web_root;
+    // The private listener for /metrics (and admin actions); port 0 = none.
+    std::string admin_host = "127.0.0.1";
+    std::uint16_t admin_port = 0;
     // Runs on a worker thread for each SIGHUP (configuration reload); empty = SIGHUP ignored.
     std::function<void()> on_reload;
 };

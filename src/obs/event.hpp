@@ -2,6 +2,7 @@
 // The audit record's content before it is sealed. Every field is typed and non-secret by
 // construction: there is no field for a password, a bearer token, a watermark secret or key, an
 // RMAP nonce or result, key material or a database URL, and no free-text message.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@ struct RequestInfo {
     int source_port = 0;
     std::string user_agent;  // capped
     std::string trace_id, span_id;  // from a valid W3C traceparent only
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
 // Facts a handler learned; all optional.

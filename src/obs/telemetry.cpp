@@ -5,8 +5,32 @@
 namespace tatou::obs {
 
 Telemetry::Telemetry(AuditLog* audit, const DetectorConfig& detectors, std::string email_hash_key,
-                     bool locking_enabled)
-    : audit_(audit), detectors_(detectors), email_key_(std::move(email_hash_key)), locking_(locking_enabled) {}
+                     bool locking_enabled, Metrics* metrics)
+    : audit_(audit),
+      metrics_(metrics),
+      detectors_(detectors),
+      email_key_(std::move(email_hash_key)),
+      locking_(locking_enabled) {}
+
+void Telemetry::request_started() {
+    if (metrics_ != nullptr) metrics_->request_started();
+}
+
+std::string Telemetry::metrics_text() const {
+    if (metrics_ == nullptr) return {};
+    ScrapeInputs in;
+    if (audit_ != nullptr) {
+        const auto& s = audit_->stats();
+        in.audit_written = s.written.load();
+        in.audit_failures = s.write_failures.load();
+        in.audit_dropped = s.dropped.load();
+        in.audit_last_sequence = s.last_sequence.load();
+        in.audit_last_event_ms = s.last_event_ms.load();
+        in.audit_writable = s.writable.load();
+    }
+    in.detector_tracked_keys = detectors_.tracked_keys();
+    return metrics_->exposition(in);
+}
 
 bool Telemetry::accepting_changes() const { return audit_ == nullptr || audit_->writable() || !audit_->fail_closed(); }
 
@@ -91,12 +115,18 @@ void Telemetry::request_done(const RouteAudit& route, const RequestInfo& request
                              Reason reason) {
     auto events = events_for(route, request, facts, status, reason);
     auto detected = detectors_.observe(request, facts, status, reason, route.rmap);
-    if (audit_ == nullptr) return;
-    for (auto& e : events) audit_->emit(std::move(e));
-    for (auto& e : detected) audit_->emit(std::move(e));
+    if (metrics_ != nullptr) {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - request.start).count();
+        metrics_->request_finished(request.method, request.route, status, reason, facts.watermark_method, seconds);
+    }
+    for (auto& e : events) record(std::move(e));
+    for (auto& e : detected) record(std::move(e));
 }
 
+// Counted when handed to the log, so a metric never moves without its audit record.
 void Telemetry::record(Event event) {
+    if (metrics_ != nullptr) metrics_->event_emitted(event.action);
     if (audit_ != nullptr) audit_->emit(std::move(event));
 }
 

@@ -10,6 +10,7 @@
 #include "obs/audit_log.hpp"
 #include "obs/detectors.hpp"
 #include "obs/event.hpp"
+#include "obs/metrics.hpp"
 
 namespace tatou::obs {
 
@@ -24,7 +25,10 @@ struct RouteAudit {
 class Telemetry {
 public:
     // `audit` may be null (offline tools, unit tests of other layers).
-    Telemetry(AuditLog* audit, const DetectorConfig& detectors, std::string email_hash_key, bool locking_enabled);
+    Telemetry(AuditLog* audit, const DetectorConfig& detectors, std::string email_hash_key, bool locking_enabled,
+              Metrics* metrics = nullptr);
+
+    void request_started();  // every request_started is matched by one request_done
 
     void request_done(const RouteAudit& route, const RequestInfo& request, const Facts& facts, int status,
                       Reason reason);
@@ -32,6 +36,8 @@ public:
 
     // False while the audit log cannot be written and fail-closed is on.
     bool accepting_changes() const;
+    std::string metrics_text() const;  // the Prometheus exposition (admin listener)
+    Metrics* metrics() const { return metrics_; }
     std::string email_hash(std::string_view email_key) const;
     static std::string token_id(std::string_view token);
     static std::string link_id(std::string_view link);
@@ -44,6 +50,7 @@ public:
 
 private:
     AuditLog* audit_;
+    Metrics* metrics_;
     Detectors detectors_;
     std::string email_key_;
     bool locking_;

@@ -28,6 +28,7 @@ MODULES = [
     "test_process",
     "test_rmap",
     "test_audit",
+    "test_metrics",
 ]
 
 
