@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 DUR=${1:-10}
 BIN=${TATOU_BIN:-$PWD/build/src/tatou}
 WORK=$(mktemp -d)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
+ADMIN_PORT=$(free_port)
 BASE=http://127.0.0.1:$PORT
-"$BIN" serve --listen 127.0.0.1:$PORT --data-dir "$WORK/var" --log-level warn \
+"$BIN" serve --listen 127.0.0.1:$PORT --admin-listen 127.0.0.1:$ADMIN_PORT --data-dir "$WORK/var" --log-level warn \
     --login-max-failures 1000000 --login-max-failures-per-ip 1000000 >"$WORK/server.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT

@@ -18,7 +18,7 @@ TEST_PKGS=(
   python3 python3-requests python3-pgpy python3-jsonschema qpdf wrk
   ghostscript mupdf-tools poppler-utils libimage-exiftool-perl
   clang libclang-rt-14-dev
-  prometheus prometheus-alertmanager
+  prometheus prometheus-alertmanager python3-yaml
 )
 
 want=("${BUILD_PKGS[@]}")

@@ -62,6 +62,11 @@ def documented_threats(markdown):
     return set(re.findall(r"\|\s*`?(T-[A-Z]+-\d{2})`?\s*\|", markdown))
 
 
+def documented_alerts(markdown):
+    """Alert names in the first column of a Markdown table."""
+    return set(re.findall(r"^\|\s*`?(Tatou[A-Za-z0-9]+)`?\s*\|", markdown, re.M))
+
+
 def load_rules(paths):
     """{alert name: (file, rule)} and a list of problems."""
     alerts, problems = {}, []
@@ -160,16 +165,22 @@ def main(argv=None):
         return 1
     with open(args.playbooks, encoding="utf-8") as f:
         anchors = heading_anchors(f.read())
-    threats = None
+    threats = doc_alerts = None
     if args.metrics_doc:
         with open(args.metrics_doc, encoding="utf-8") as f:
-            threats = documented_threats(f.read())
+            text = f.read()
+        threats, doc_alerts = documented_threats(text), documented_alerts(text)
 
     alerts, problems = load_rules(rule_paths)
     if len(alerts) < args.min_alerts:
         problems.append(f"only {len(alerts)} alerts; at least {args.min_alerts} required")
     for name, (path, rule) in sorted(alerts.items()):
         problems += check_rule(name, path, rule, anchors, threats)
+    if doc_alerts is not None:
+        for name in sorted(set(alerts) - doc_alerts):
+            problems.append(f"alert {name} has no row in the alert table of {args.metrics_doc}")
+        for name in sorted(doc_alerts - set(alerts)):
+            problems.append(f"{args.metrics_doc} documents alert {name}, which no rule defines")
     test_problems, fires, quiet = check_tests(test_paths, rule_paths, alerts)
     problems += test_problems
 

@@ -76,6 +76,22 @@ std::optional<std::string> JsonBody::optional_string(std::string_view name, std:
     return s;
 }
 
+std::optional<std::int64_t> JsonBody::optional_int(std::string_view name) const {
+    const auto* v = field(name);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_number_integer() || v->get<std::int64_t>() < 0 || v->get<std::int64_t>() > 1000000000)
+        throw Error(Errc::bad_request, Reason::bad_input,
+                    "Field '" + std::string(name) + "' must be an integer from 0 to 1000000000");
+    return v->get<std::int64_t>();
+}
+
+bool JsonBody::required_bool(std::string_view name) const {
+    const auto* v = field(name);
+    if (v == nullptr || !v->is_boolean())
+        throw Error(Errc::bad_request, Reason::bad_input, "Field '" + std::string(name) + "' must be true or false");
+    return v->get<bool>();
+}
+
 std::optional<std::int64_t> JsonBody::optional_id(std::string_view name) const {
     const auto* v = field(name);
     if (v == nullptr) return std::nullopt;

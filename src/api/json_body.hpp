@@ -25,6 +25,9 @@ public:
     std::optional<std::string> optional_string(std::string_view field, std::size_t max_bytes = 4096) const;
     // A document id: a JSON integer or a decimal string; booleans and floats are refused.
     std::optional<std::int64_t> optional_id(std::string_view field) const;
+    // A JSON integer in [0, 10^9] (durations, counts).
+    std::optional<std::int64_t> optional_int(std::string_view field) const;
+    bool required_bool(std::string_view field) const;
 
 private:
     const nlohmann::json* field(std::string_view name) const;

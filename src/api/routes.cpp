@@ -105,6 +105,11 @@ Reply dispatch(const Route& route, Request& request, Services& services) {
         }
         if (route.audit.changes_state && services.telemetry != nullptr && !services.telemetry->accepting_changes())
             throw Error(Errc::unavailable, Reason::audit_unavailable, "audit log unavailable; try again later");
+        if (route.audit.changes_state && services.containment != nullptr && services.containment->read_only()) {
+            Error e(Errc::unavailable, Reason::read_only, "the service is read-only for now; try again later");
+            e.retry_after = 60;
+            throw e;
+        }
         reply = route.handler(request, services);
     } catch (const Error& e) {
         reason = e.reason();

@@ -72,7 +72,8 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
 }
 
 HttpResponse http_request(const HttpUrl& url, std::string_view method, const std::string& path,
-                          const std::string& body, const std::string& content_type, std::chrono::seconds timeout) {
+                          const std::string& body, const std::string& content_type, std::chrono::seconds timeout,
+                          const std::string& bearer) {
     try {
         asio::io_context io;
         asio::ip::tcp::resolver resolver(io);
@@ -85,8 +86,9 @@ HttpResponse http_request(const HttpUrl& url, std::string_view method, const std
 
         std::string request = std::string(method) + " " + url.base_path + path + " HTTP/1.1\r\n";
         request += "Host: " + url.host + ":" + url.port + "\r\nConnection: close\r\nAccept: */*\r\n";
-        request += "User-Agent: tatou-rmap-client/" TATOU_VERSION "\r\n";
+        request += "User-Agent: tatou-cli/" TATOU_VERSION "\r\n";
         if (!content_type.empty()) request += "Content-Type: " + content_type + "\r\n";
+        if (!bearer.empty()) request += "Authorization: Bearer " + bearer + "\r\n";
         if (method != "GET") request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
         request += "\r\n" + body;
         asio::write(socket, asio::buffer(request));

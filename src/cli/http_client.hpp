@@ -31,6 +31,7 @@ struct HttpFailure : std::runtime_error {
 // Sends one request to base_path + path. Bodies are capped at 64 MiB. Throws HttpFailure on
 // network errors, timeouts and malformed responses.
 HttpResponse http_request(const HttpUrl& url, std::string_view method, const std::string& path,
-                          const std::string& body, const std::string& content_type, std::chrono::seconds timeout);
+                          const std::string& body, const std::string& content_type, std::chrono::seconds timeout,
+                          const std::string& bearer = "");
 
 }  // namespace tatou::cli

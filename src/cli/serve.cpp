@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
+#include <thread>
 #include <iostream>
 #include <set>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -13,6 +16,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/containment.hpp"
 #include "core/honeytokens.hpp"
 #include "api/routes.hpp"
 #include "http/server.hpp"
@@ -50,22 +54,23 @@ void prepare_dir(const fs::path& dir, const char* setting) {
 }
 
 // The server secret: 32 random bytes, hex, in a 0600 file created on first start.
-std::string load_or_create_secret(const fs::path& file) {
+// A random secret kept in a 0600 file, created on first start (server secret, admin token).
+std::string load_or_create_secret(const fs::path& file, const std::string& setting) {
     if (!fs::exists(file)) {
-        prepare_dir(file.parent_path().empty() ? fs::path(".") : file.parent_path(), "TATOU_SECRET_KEY_FILE");
+        prepare_dir(file.parent_path().empty() ? fs::path(".") : file.parent_path(), setting.c_str());
         const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0) throw SettingError("TATOU_SECRET_KEY_FILE: cannot create " + file.string());
+        if (fd < 0) throw SettingError(setting + ": cannot create " + file.string());
         const std::string hex = crypto::random_hex(32) + "\n";
         const bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
         ::close(fd);
-        if (!ok) throw SettingError("TATOU_SECRET_KEY_FILE: cannot write " + file.string());
-        spdlog::info("generated a new server secret in {}", file.string());
+        if (!ok) throw SettingError(setting + ": cannot write " + file.string());
+        spdlog::info("generated {} in {}", setting, file.string());
     }
     std::ifstream in(file);
     std::string secret;
-    if (!in || !std::getline(in, secret)) throw SettingError("TATOU_SECRET_KEY_FILE: cannot read " + file.string());
+    if (!in || !std::getline(in, secret)) throw SettingError(setting + ": cannot read " + file.string());
     while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
-    if (secret.size() < 32) throw SettingError("TATOU_SECRET_KEY_FILE: the secret must be at least 32 characters");
+    if (secret.size() < 32) throw SettingError(setting + ": the secret must be at least 32 characters");
     struct stat st {};
     if (::stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
         spdlog::warn("{} is readable by group or others; chmod 600 it", file.string());
@@ -122,6 +127,38 @@ std::vector<obs::RouteKey> metric_routes() {
     return out;
 }
 
+// Reloads containment state from the database on a timer until destroyed.
+class ContainmentRefresher {
+public:
+    ContainmentRefresher(ContainmentService& c, std::chrono::seconds every)
+        : thread_([this, &c, every] {
+              std::unique_lock lock(mu_);
+              while (!cv_.wait_for(lock, every, [this] { return stop_; })) {
+                  lock.unlock();
+                  try {
+                      c.refresh();
+                  } catch (const std::exception& e) {
+                      spdlog::warn("containment refresh failed: {}", e.what());
+                  }
+                  lock.lock();
+              }
+          }) {}
+    ~ContainmentRefresher() {
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
 Honeytokens honeytokens_of(const config::Settings& s) {
     Honeytokens h;
     h.links.insert(s.honeytoken_links.begin(), s.honeytoken_links.end());
@@ -137,6 +174,7 @@ int run_serve(const ServeFlags& flags) {
     std::unique_ptr<SqlStore> store;
     std::unique_ptr<FileStore> files;
     std::unique_ptr<obs::AuditLog> audit;
+    std::string admin_token;
     try {
         config::load_dotenv(".env");
         auto raw = config::from_environment();
@@ -147,7 +185,7 @@ int run_serve(const ServeFlags& flags) {
 
         prepare_dir(settings.data_dir, "TATOU_DATA_DIR");
         prepare_dir(settings.storage_dir, "TATOU_STORAGE_DIR");
-        secret = settings.legacy_secret ? *settings.legacy_secret : load_or_create_secret(settings.secret_key_file);
+        secret = settings.legacy_secret ? *settings.legacy_secret : load_or_create_secret(settings.secret_key_file, "TATOU_SECRET_KEY_FILE");
         files = std::make_unique<FileStore>(settings.storage_dir);
         try {
             store = std::make_unique<SqlStore>(db_config(settings));
@@ -155,6 +193,7 @@ int run_serve(const ServeFlags& flags) {
             throw SettingError("TATOU_DB: cannot open " + config::masked_db_url(settings.db_url) + ": " + e.what());
         }
         audit = std::make_unique<obs::AuditLog>(audit_config(settings));
+        admin_token = load_or_create_secret(settings.admin_token_file, "TATOU_ADMIN_TOKEN_FILE");
     } catch (const SettingError& e) {
         std::cerr << "tatou: invalid setting " << e.what() << "\n";
         return 2;
@@ -176,6 +215,9 @@ int run_serve(const ServeFlags& flags) {
     LoginThrottle throttle(throttle_policy(settings));
     AccountService accounts(*store, hasher, throttle,
                             AccountSettings{settings.token_ttl, crypto::hmac_sha256(secret, "tatou/token-key/v1")});
+    ContainmentService containment(*store);
+    containment.refresh();
+    accounts.set_containment(&containment);
     const Honeytokens honeytokens = honeytokens_of(settings);
     DocumentService documents(*store, *files, settings.max_upload_bytes, honeytokens);
     VersionService versions(*store, *files, documents, methods, honeytokens);
@@ -198,7 +240,10 @@ int run_serve(const ServeFlags& flags) {
     obs::Metrics metrics(metric_routes(), methods.names());
     obs::Telemetry telemetry(audit.get(), detectors, crypto::hmac_sha256(secret, "tatou/audit/email-hash/v1"),
                              settings.lock_after > 0, &metrics);
-    Services services{*store, methods, accounts, documents, versions, rmap, rmap_keys, &telemetry};
+    Services services{*store, methods, accounts, documents, versions, rmap, rmap_keys, &telemetry, &containment,
+                      &admin_token};
+    // Other nodes' containment actions become visible here within a couple of seconds.
+    ContainmentRefresher refresher(containment, std::chrono::seconds(2));
     if (fs::exists(audit->verify_key_path()))
         spdlog::warn("the audit verification key is in {}: copy it off this machine and delete it there",
                      audit->verify_key_path().string());

@@ -58,6 +58,8 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_DETECT_404", "detect-404", "", "30", "404s from one source in a minute that raise malicious_excess_404"},
         {"TATOU_DETECT_AUTHZ", "detect-authz", "", "5",
          "authorisation failures from one source in 5 minutes that raise malicious_direct_reference"},
+        {"TATOU_ADMIN_TOKEN_FILE", "admin-token-file", "", "{data}/admin.token",
+         "bearer token for the admin listener's actions; generated 0600 on first start"},
         {"TATOU_HONEYTOKEN_LINKS", "honeytoken-links", "", "", "comma-separated decoy version links"},
         {"TATOU_HONEYTOKEN_DOCUMENTS", "honeytoken-documents", "", "", "comma-separated decoy document ids"},
     };
@@ -238,6 +240,7 @@ Settings resolve(const RawSettings& raw) {
     s.argon2_ops = static_cast<int>(parse_int("TATOU_ARGON2_OPS", v["TATOU_ARGON2_OPS"], 1, 10));
     s.argon2_mem_kib = static_cast<int>(parse_int("TATOU_ARGON2_MEM_KIB", v["TATOU_ARGON2_MEM_KIB"], 8, 1 << 20));
     s.node_id = v["TATOU_NODE_ID"];
+    s.admin_token_file = v["TATOU_ADMIN_TOKEN_FILE"];
     if (s.node_id.size() > 64 || !std::all_of(s.node_id.begin(), s.node_id.end(), [](unsigned char c) {
             return std::isalnum(c) || c == '-' || c == '_' || c == '.';
         }))

@@ -61,6 +61,7 @@ struct Settings {
     int argon2_ops = 2;
     int argon2_mem_kib = 19456;
     std::string node_id;  // empty: the host name
+    std::filesystem::path admin_token_file;
     std::uint64_t audit_max_bytes = 64ull << 20;
     int audit_max_age = 86400;
     int audit_retention_days = 90;

@@ -1,6 +1,7 @@
 #include "core/accounts.hpp"
 
 #include "core/clock.hpp"
+#include "core/containment.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/validation.hpp"
@@ -39,8 +40,13 @@ IssuedToken AccountService::issue(UserId user) {
     return IssuedToken{clean, settings_.token_ttl_s, user};
 }
 
+// Generation 1 is the key every existing token was issued under; each rotation derives a new
+// one, so every token issued before stops matching at once.
 std::string AccountService::token_hash(std::string_view token) const {
-    return crypto::hmac_sha256_hex(settings_.token_key, token);
+    const int generation = containment_ != nullptr ? containment_->token_generation() : 1;
+    if (generation == 1) return crypto::hmac_sha256_hex(settings_.token_key, token);
+    const std::string key = crypto::hmac_sha256(settings_.token_key, "generation:" + std::to_string(generation));
+    return crypto::hmac_sha256_hex(key, token);
 }
 
 IssuedToken AccountService::login(const std::string& client_ip, const std::string& email,
@@ -80,6 +86,9 @@ IssuedToken AccountService::login(const std::string& client_ip, const std::strin
         throw e;
     }
     throttle_.record_success(client_ip, key);
+    // Checked only after the password, so a lock never tells a guesser that an account exists.
+    if (containment_ != nullptr && containment_->account_locked(user->id))
+        throw Error(Errc::locked, Reason::account_locked, "Account locked by an administrator");
     return issue(user->id);
 }
 
@@ -99,6 +108,8 @@ AuthUser AccountService::authenticate(std::string_view header) {
     if (record->revoked) throw Error(Errc::unauthorized, Reason::token_revoked, "Token has been revoked");
     if (record->expires_at <= unix_now()) throw Error(Errc::unauthorized, Reason::token_expired, "Token expired");
     user.id = record->user_id;
+    if (containment_ != nullptr && containment_->account_locked(user.id))
+        throw Error(Errc::unauthorized, Reason::account_locked, "Account locked");
     return user;
 }
 

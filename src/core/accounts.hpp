@@ -34,6 +34,8 @@ struct AccountSettings {
     std::string token_key;  // derived from the server secret
 };
 
+class ContainmentService;
+
 class AccountService {
 public:
     AccountService(Store& store, const PasswordHasher& hasher, LoginThrottle& throttle, AccountSettings settings);
@@ -46,6 +48,8 @@ public:
     void logout_all(const AuthUser& user);
     void change_password(const AuthUser& user, const std::string& current, const std::string& replacement);
     IssuedToken refresh(const AuthUser& user);
+    // Account locks and the token-key generation come from containment when it is wired.
+    void set_containment(const ContainmentService* containment) { containment_ = containment; }
 
     std::string token_hash(std::string_view token) const;
 
@@ -56,6 +60,7 @@ private:
     const PasswordHasher& hasher_;
     LoginThrottle& throttle_;
     AccountSettings settings_;
+    const ContainmentService* containment_ = nullptr;
 };
 
 std::string email_key(std::string_view email);  // the case-insensitive identity of an email

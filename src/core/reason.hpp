@@ -43,6 +43,10 @@ enum class Reason : std::uint8_t {
     unknown_identity,
     unknown_session,   // message 2 without a matching message 1
     session_expired,
+    // containment
+    source_blocked,
+    read_only,
+    admin,
     // the server side
     file_missing,
     unavailable,

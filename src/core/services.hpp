@@ -1,6 +1,7 @@
 #pragma once
 // Everything a request handler may use, wired once at start (src/cli/serve.cpp).
 #include "core/accounts.hpp"
+#include "core/containment.hpp"
 #include "core/documents.hpp"
 #include "core/rmap_handshake.hpp"
 #include "core/rmap_keys.hpp"
@@ -21,6 +22,8 @@ struct Services {
     RmapService& rmap;
     RmapKeys& rmap_keys;                  // reload() is the admin action behind SIGHUP
     obs::Telemetry* telemetry = nullptr;  // the one way to report what happened (src/obs)
+    ContainmentService* containment = nullptr;
+    const std::string* admin_token = nullptr;  // the admin listener's bearer token
 };
 
 }  // namespace tatou

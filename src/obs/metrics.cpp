@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -13,8 +14,10 @@ namespace tatou::obs {
 namespace {
 
 constexpr std::array<std::string_view, 8> kMethods = {"GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS", "_OTHER"};
-constexpr std::array<int, 19> kStatuses = {200, 201, 204, 206, 304, 400, 401, 403, 404, 405,
-                                           409, 410, 413, 415, 423, 429, 431, 500, 503};
+constexpr std::array<int, 21> kStatuses = {200, 201, 204, 206, 304, 400, 401, 403, 404, 405, 409,
+                                           410, 413, 415, 423, 429, 431, 500, 502, 503, 504};
+// Any other code is counted under its class ("1xx" … "5xx"), so status=~"5.." still sees it.
+constexpr std::size_t kStatusSlots = kStatuses.size() + 5;
 constexpr std::array<std::string_view, 5> kLogins = {"success", "bad_credentials", "locked", "rate_limited",
                                                      "invalid_request"};
 constexpr std::array<std::string_view, 6> kTokenReasons = {"missing", "malformed", "unknown", "expired", "revoked",
@@ -157,7 +160,7 @@ Metrics::Metrics(const std::vector<RouteKey>& routes, const std::vector<std::str
         if (template_slot_.emplace(routes_[i].route, templates_.size()).second) templates_.push_back(routes_[i].route);
     }
     const std::size_t t = templates_.size();
-    requests_ = std::make_unique<std::atomic<std::uint64_t>[]>(t * kMethods.size() * (kStatuses.size() + 1));
+    requests_ = std::make_unique<std::atomic<std::uint64_t>[]>(t * kMethods.size() * kStatusSlots);
     durations_ = std::make_unique<Histogram[]>(t * kMethods.size());
     authz_ = std::make_unique<std::atomic<std::uint64_t>[]>(t);
     rate_limited_ = std::make_unique<std::atomic<std::uint64_t>[]>(t);
@@ -174,7 +177,8 @@ std::size_t Metrics::method_index(std::string_view method) const {
 std::size_t Metrics::status_index(int status) const {
     for (std::size_t i = 0; i < kStatuses.size(); ++i)
         if (kStatuses[i] == status) return i;
-    return kStatuses.size();  // "other"
+    const int cls = std::clamp(status / 100, 1, 5);
+    return kStatuses.size() + static_cast<std::size_t>(cls - 1);
 }
 
 void Metrics::request_finished(std::string_view method, std::string_view route, int status, Reason reason,
@@ -183,7 +187,7 @@ void Metrics::request_finished(std::string_view method, std::string_view route, 
     auto it = template_slot_.find(std::string(route));
     if (it == template_slot_.end()) it = template_slot_.find("unmatched");
     const std::size_t t = it->second, m = method_index(method);
-    inc(requests_[(t * kMethods.size() + m) * (kStatuses.size() + 1) + status_index(status)]);
+    inc(requests_[(t * kMethods.size() + m) * kStatusSlots + status_index(status)]);
     durations_[t * kMethods.size() + m].observe(seconds);
     if (reason == Reason::not_owner) inc(authz_[t]);
     if (status == 429) inc(rate_limited_[t]);
@@ -264,14 +268,15 @@ void Metrics::db_error(std::string_view op) {
 std::string Metrics::exposition(const ScrapeInputs& in) const {
     std::string out;
     out.reserve(256 * 1024);
-    const std::size_t statuses = kStatuses.size() + 1;
+    const std::size_t statuses = kStatusSlots;
 
     header(out, "tatou_http_requests_total", "counter", "HTTP requests answered, by method, route template and status.");
     for (const auto& r : routes_) {
         const std::size_t t = template_slot_.at(r.route), m = method_index(r.method);
         for (std::size_t s = 0; s < statuses; ++s) {
             const auto v = requests_[(t * kMethods.size() + m) * statuses + s].load();
-            const std::string status = s < kStatuses.size() ? std::to_string(kStatuses[s]) : "other";
+            const std::string status = s < kStatuses.size() ? std::to_string(kStatuses[s])
+                                                            : std::to_string(s - kStatuses.size() + 1) + "xx";
             sample(out, "tatou_http_requests_total",
                    label("method", r.method) + "," + label("route", r.route) + "," + label("status", status),
                    static_cast<double>(v));

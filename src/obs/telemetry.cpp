@@ -16,9 +16,11 @@ void Telemetry::request_started() {
     if (metrics_ != nullptr) metrics_->request_started();
 }
 
-std::string Telemetry::metrics_text() const {
+std::string Telemetry::metrics_text(std::uint64_t blocked_sources, std::uint64_t locked_accounts) const {
     if (metrics_ == nullptr) return {};
     ScrapeInputs in;
+    in.blocked_sources = blocked_sources;
+    in.locked_accounts = locked_accounts;
     if (audit_ != nullptr) {
         const auto& s = audit_->stats();
         in.audit_written = s.written.load();
@@ -99,6 +101,11 @@ std::vector<Event> Telemetry::events_for(const RouteAudit& route, const RequestI
         case Reason::undecryptable: add(Action::crypt_decrypt_fail, Outcome::failure, reason); break;
         case Reason::unknown_session:
         case Reason::session_expired: add(Action::sequence_fail, Outcome::failure, reason); break;
+        case Reason::source_blocked: break;  // refused before anything ran; counted, not logged per request
+        case Reason::account_locked:
+            add(route.on_failure == Action::authn_login_fail ? Action::authn_login_fail : Action::authn_token_invalid,
+                Outcome::failure, reason);
+            break;
         case Reason::wrong_password: add(Action::authn_password_change_fail, Outcome::failure, reason); break;
         case Reason::none:
         case Reason::not_found:

@@ -36,7 +36,8 @@ public:
 
     // False while the audit log cannot be written and fail-closed is on.
     bool accepting_changes() const;
-    std::string metrics_text() const;  // the Prometheus exposition (admin listener)
+    // The Prometheus exposition (admin listener); containment counts come from the caller.
+    std::string metrics_text(std::uint64_t blocked_sources = 0, std::uint64_t locked_accounts = 0) const;
     Metrics* metrics() const { return metrics_; }
     std::string email_hash(std::string_view email_key) const;
     static std::string token_id(std::string_view token);

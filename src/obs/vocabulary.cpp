@@ -81,6 +81,9 @@ std::string_view reason_name(Reason reason) {
         case Reason::unknown_identity: return "unknown_identity";
         case Reason::unknown_session: return "unknown_session";
         case Reason::session_expired: return "session_expired";
+        case Reason::source_blocked: return "source_blocked";
+        case Reason::read_only: return "read_only";
+        case Reason::admin: return "admin";
         case Reason::file_missing: return "file_missing";
         case Reason::unavailable: return "unavailable";
         case Reason::audit_unavailable: return "audit_unavailable";

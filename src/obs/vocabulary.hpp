@@ -53,7 +53,12 @@ namespace tatou::obs {
     X(sys_monitor_enabled, warn, "process", "change", "")                                             \
     X(sys_log_rotated, info, "process", "change", "custom")                                           \
     X(sys_log_pruned, info, "process", "deletion", "custom")                                          \
-    X(sys_db_unavailable, warn, "database", "error", "custom")
+    X(sys_db_unavailable, warn, "database", "error", "custom")                                        \
+    X(authn_login_unlock, warn, "iam", "change", "custom")                                            \
+    X(ip_blocked, warn, "network", "denied", "custom")                                                \
+    X(ip_unblocked, warn, "network", "allowed", "custom")                                             \
+    X(key_rotated, warn, "iam", "change", "custom")                                                   \
+    X(sys_config_change, warn, "configuration", "change", "custom")
 
 enum class Action : std::uint8_t {
 #define TATOU_X(name, level, category, type, custom) name,

@@ -82,6 +82,25 @@ const std::vector<Migration>& migrations() {
              "INSERT INTO users(email, email_key, login, hpassword, created_at)"
              " VALUES('rmap-system@tatou.invalid', 'rmap-system@tatou.invalid', 'system:rmap', '!', 0)",
          }},
+        // Containment that must survive a restart and hold on every node: account locks and
+        // source blocks (until = 0 means until lifted), read-only mode and the token-key
+        // generation.
+        {3,
+         {
+             "CREATE TABLE account_locks ("
+             " user_id BIGINT NOT NULL PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+             " until_at BIGINT NOT NULL,"
+             " created_at BIGINT NOT NULL)",
+             "CREATE TABLE ip_blocks ("
+             " cidr VARCHAR(64) NOT NULL PRIMARY KEY,"
+             " until_at BIGINT NOT NULL,"
+             " created_at BIGINT NOT NULL)",
+             "CREATE TABLE server_state ("
+             " name VARCHAR(64) NOT NULL PRIMARY KEY,"
+             " value VARCHAR(255) NOT NULL)",
+             "INSERT INTO server_state(name, value) VALUES('token_generation', '1')",
+             "INSERT INTO server_state(name, value) VALUES('read_only', '0')",
+         }},
     };
     return all;
 }

@@ -391,3 +391,82 @@ std::vector<std::string> SqlStore::all_file_paths() {
 }
 
 }  // namespace tatou
+
+namespace tatou {
+
+// Replacing is delete + insert in one transaction: portable across SQLite, MariaDB, PostgreSQL.
+void SqlStore::set_account_lock(UserId user, std::int64_t until, std::int64_t now) {
+    guarded(*pool_, [&](soci::session& sql) {
+        soci::transaction tr(sql);
+        sql << "DELETE FROM account_locks WHERE user_id = :u", soci::use(ll(user));
+        sql << "INSERT INTO account_locks(user_id, until_at, created_at) VALUES(:u, :t, :n)", soci::use(ll(user)),
+            soci::use(ll(until)), soci::use(ll(now));
+        tr.commit();
+    });
+}
+
+bool SqlStore::remove_account_lock(UserId user) {
+    return guarded(*pool_, [&](soci::session& sql) {
+        const long long u = user;
+        soci::statement st = (sql.prepare << "DELETE FROM account_locks WHERE user_id = :u", soci::use(u));
+        st.execute(true);
+        return st.get_affected_rows() > 0;
+    });
+}
+
+std::vector<std::pair<UserId, std::int64_t>> SqlStore::account_locks() {
+    return guarded(*pool_, [&](soci::session& sql) {
+        std::vector<std::pair<UserId, std::int64_t>> out;
+        soci::rowset<soci::row> rows = (sql.prepare << "SELECT user_id, until_at FROM account_locks");
+        for (const auto& row : rows) out.emplace_back(int_at(row, 0), int_at(row, 1));
+        return out;
+    });
+}
+
+void SqlStore::set_ip_block(const std::string& cidr, std::int64_t until, std::int64_t now) {
+    guarded(*pool_, [&](soci::session& sql) {
+        soci::transaction tr(sql);
+        sql << "DELETE FROM ip_blocks WHERE cidr = :c", soci::use(cidr);
+        sql << "INSERT INTO ip_blocks(cidr, until_at, created_at) VALUES(:c, :t, :n)", soci::use(cidr),
+            soci::use(ll(until)), soci::use(ll(now));
+        tr.commit();
+    });
+}
+
+bool SqlStore::remove_ip_block(const std::string& cidr) {
+    return guarded(*pool_, [&](soci::session& sql) {
+        soci::statement st = (sql.prepare << "DELETE FROM ip_blocks WHERE cidr = :c", soci::use(cidr));
+        st.execute(true);
+        return st.get_affected_rows() > 0;
+    });
+}
+
+std::vector<std::pair<std::string, std::int64_t>> SqlStore::ip_blocks() {
+    return guarded(*pool_, [&](soci::session& sql) {
+        std::vector<std::pair<std::string, std::int64_t>> out;
+        soci::rowset<soci::row> rows = (sql.prepare << "SELECT cidr, until_at FROM ip_blocks");
+        for (const auto& row : rows) out.emplace_back(row.get<std::string>(0), int_at(row, 1));
+        return out;
+    });
+}
+
+std::optional<std::string> SqlStore::state_value(const std::string& name) {
+    return guarded(*pool_, [&](soci::session& sql) -> std::optional<std::string> {
+        std::string value;
+        soci::indicator ind = soci::i_null;
+        sql << "SELECT value FROM server_state WHERE name = :n", soci::use(name), soci::into(value, ind);
+        if (!sql.got_data() || ind != soci::i_ok) return std::nullopt;
+        return value;
+    });
+}
+
+void SqlStore::set_state_value(const std::string& name, const std::string& value) {
+    guarded(*pool_, [&](soci::session& sql) {
+        soci::transaction tr(sql);
+        sql << "DELETE FROM server_state WHERE name = :n", soci::use(name);
+        sql << "INSERT INTO server_state(name, value) VALUES(:n, :v)", soci::use(name), soci::use(value);
+        tr.commit();
+    });
+}
+
+}  // namespace tatou

@@ -41,6 +41,14 @@ public:
     std::vector<Document> list_documents(UserId owner) override;
     std::optional<Document> find_document(DocumentId id, UserId owner) override;
     bool document_exists(DocumentId id) override;
+    void set_account_lock(UserId user, std::int64_t until, std::int64_t now) override;
+    bool remove_account_lock(UserId user) override;
+    std::vector<std::pair<UserId, std::int64_t>> account_locks() override;
+    void set_ip_block(const std::string& cidr, std::int64_t until, std::int64_t now) override;
+    bool remove_ip_block(const std::string& cidr) override;
+    std::vector<std::pair<std::string, std::int64_t>> ip_blocks() override;
+    std::optional<std::string> state_value(const std::string& name) override;
+    void set_state_value(const std::string& name, const std::string& value) override;
     std::optional<std::vector<Version>> delete_document(DocumentId id, UserId owner) override;
     VersionId insert_version(const Version& version) override;
     std::vector<Version> list_versions(DocumentId doc, UserId owner) override;

@@ -34,6 +34,16 @@ public:
     virtual DocumentId insert_document(const Document& doc) = 0;
     virtual std::vector<Document> list_documents(UserId owner) = 0;
     virtual std::optional<Document> find_document(DocumentId id, UserId owner) = 0;
+    // Containment (core/containment.hpp). until = 0: until lifted.
+    virtual void set_account_lock(UserId user, std::int64_t until, std::int64_t now) = 0;
+    virtual bool remove_account_lock(UserId user) = 0;
+    virtual std::vector<std::pair<UserId, std::int64_t>> account_locks() = 0;
+    virtual void set_ip_block(const std::string& cidr, std::int64_t until, std::int64_t now) = 0;
+    virtual bool remove_ip_block(const std::string& cidr) = 0;
+    virtual std::vector<std::pair<std::string, std::int64_t>> ip_blocks() = 0;
+    virtual std::optional<std::string> state_value(const std::string& name) = 0;
+    virtual void set_state_value(const std::string& name, const std::string& value) = 0;
+
     // Whether any user has this document: tells an authorisation probe from a typo, for the audit log.
     virtual bool document_exists(DocumentId id) = 0;
     // Removes the document and its versions in one transaction; returns the versions removed.

@@ -10,7 +10,7 @@ and lint it with `promtool check metrics < tests/monitoring/sample_exposition.tx
 import sys
 
 METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS", "_OTHER"]
-STATUSES = [200, 201, 204, 206, 304, 400, 401, 403, 404, 405, 409, 410, 413, 415, 423, 429, 431, 500, 503]
+STATUSES = [200, 201, 204, 206, 304, 400, 401, 403, 404, 405, 409, 410, 413, 415, 423, 429, 431, 500, 502, 503, 504]
 ROUTES = [
     ("GET", "/healthz"), ("GET", "/api/healthz"), ("POST", "/api/create-user"), ("POST", "/api/login"),
     ("POST", "/api/logout"), ("POST", "/api/logout-all"), ("POST", "/api/refresh-token"),
@@ -38,7 +38,26 @@ ACTIONS = [  # (action, level) as in src/obs/vocabulary.hpp
     ("rmap_handshake", "INFO"), ("rmap_failure_burst", "WARN"), ("sys_startup", "WARN"), ("sys_shutdown", "WARN"),
     ("sys_heartbeat", "INFO"), ("sys_monitor_disabled", "WARN"), ("sys_monitor_enabled", "WARN"),
     ("sys_log_rotated", "INFO"), ("sys_log_pruned", "INFO"), ("sys_db_unavailable", "WARN"),
+    ("authn_login_unlock", "WARN"), ("ip_blocked", "WARN"), ("ip_unblocked", "WARN"), ("key_rotated", "WARN"),
+    ("sys_config_change", "WARN"),
 ]
+
+
+def _actions_from_source():
+    """The vocabulary as src/obs/vocabulary.hpp defines it now (falls back to the list above)."""
+    import os
+    import re
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "obs", "vocabulary.hpp")
+    try:
+        text = open(path, encoding="utf-8").read()
+    except OSError:
+        return ACTIONS
+    levels = {"info": "INFO", "warn": "WARN", "critical": "CRITICAL"}
+    found = [(a, levels[l]) for a, l in re.findall(r"X\(([a-z0-9_]+), (info|warn|critical),", text)]
+    return found or ACTIONS
+
+
+ACTIONS = _actions_from_source()
 WM_METHODS = ["toy-eof", "bash-bridge-eof", "phantom-annotation-g21", "tatou-content", "tatou-stamp",
               "tatou-annotation", "tatou-pieceinfo"]
 
@@ -78,7 +97,7 @@ def simple(name, help_, key, values, nonzero=None):
 def main():
     family("tatou_http_requests_total", "counter", "HTTP requests answered, by method, route template and status.")
     for m, r in ROUTES:
-        for s in [str(x) for x in STATUSES] + ["other"]:
+        for s in [str(x) for x in STATUSES] + ["1xx", "2xx", "3xx", "4xx", "5xx"]:
             out(f'tatou_http_requests_total{{method="{m}",route="{r}",status="{s}"}} {REQUESTS.get((m, r, s), 0)}')
     family("tatou_http_request_duration_seconds", "histogram", "Time from request parsed to response handed over.")
     for m, r in ROUTES:
