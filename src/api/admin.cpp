@@ -51,8 +51,10 @@ nlohmann::json containment_json(const ContainmentService& c) {
 
 void report(Services& services, Request& request, Action action, obs::Outcome outcome, Reason reason, int status) {
     if (services.telemetry == nullptr) return;
-    for (const Action a : {Action::authz_admin, action}) {
-        if (a == action && outcome != obs::Outcome::success) break;  // only what was done is recorded as done
+    // authz_admin records every attempt; the specific event only what was actually done.
+    std::vector<Action> actions = {Action::authz_admin};
+    if (outcome == obs::Outcome::success && action != Action::authz_admin) actions.push_back(action);
+    for (const Action a : actions) {
         obs::Event e;
         e.action = a;
         e.outcome = outcome;

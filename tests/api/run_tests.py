@@ -29,6 +29,7 @@ MODULES = [
     "test_rmap",
     "test_audit",
     "test_metrics",
+    "test_containment",
 ]
 
 
