@@ -78,6 +78,20 @@ Reason reason_for_status(int status) {
 
 std::span<const Route> routes() { return kRoutes; }
 
+namespace {
+
+// Templates are computed once per table entry, not per request.
+const std::string& cached_template(const Route& route) {
+    static const std::vector<std::string> templates = [] {
+        std::vector<std::string> out;
+        for (const auto& r : kRoutes) out.push_back(route_template(r.path));
+        return out;
+    }();
+    return templates[static_cast<std::size_t>(&route - kRoutes)];
+}
+
+}  // namespace
+
 std::string route_template(std::string_view path) {
     std::string out;
     out.reserve(path.size() + 2);
@@ -120,7 +134,7 @@ Reply dispatch(const Route& route, Request& request, Services& services) {
     }
     if (reason == Reason::none && reply.status >= 400) reason = reason_for_status(reply.status);
     if (services.telemetry != nullptr) {
-        request.info.route = route_template(route.path);
+        request.info.route = cached_template(route);
         services.telemetry->request_done(route.audit, request.info, request.facts, reply.status, reason);
     }
     return reply;

@@ -119,7 +119,7 @@ public:
                                                const restinio::router::route_params_t& params) {
         auto request = std::make_shared<api::Request>(make_request(req));
         started();
-        if (refused_source(req, *request, api::route_template(route.path), route.audit)) return restinio::request_accepted();
+        if (refused_source(req, *request, &route)) return restinio::request_accepted();
         for (const auto& name : {"id", "link"})
             if (auto v = params.get_param(name)) request->params.emplace(name, std::string(v->data(), v->size()));
         if (const auto link = request->param("link")) {
@@ -153,7 +153,7 @@ public:
     restinio::request_handling_status_t method_not_allowed(const restinio::request_handle_t& req) {
         auto request = make_request(req);
         started();
-        if (refused_source(req, request, "unmatched", {})) return restinio::request_accepted();
+        if (refused_source(req, request, nullptr)) return restinio::request_accepted();
         send(req, request, api::error_reply(405, "Method not allowed", request));
         report({}, request, "unmatched", 405, Reason::none);
         return restinio::request_accepted();
@@ -162,7 +162,7 @@ public:
     restinio::request_handling_status_t not_matched(const restinio::request_handle_t& req) {
         auto request = make_request(req);
         started();
-        if (refused_source(req, request, "unmatched", {})) return restinio::request_accepted();
+        if (refused_source(req, request, nullptr)) return restinio::request_accepted();
         auto reply = req->header().method() == restinio::http_method_get()
                          ? api::static_page(request, options_.web_root)
                          : api::error_reply(404, "Resource not found", request);
@@ -182,11 +182,12 @@ public:
 
 private:
     // A source an operator blocked gets 403 on every path before anything else runs.
-    bool refused_source(const restinio::request_handle_t& req, api::Request& request, std::string route,
-                        const obs::RouteAudit& audit) {
+    bool refused_source(const restinio::request_handle_t& req, api::Request& request, const api::Route* route) {
         if (services_.containment == nullptr || !services_.containment->source_blocked(request.client_ip)) return false;
         send(req, request, api::error_reply(403, "access from this address is blocked", request));
-        report(audit, request, std::move(route), 403, Reason::source_blocked);
+        report(route != nullptr ? route->audit : obs::RouteAudit{}, request,
+               route != nullptr ? api::route_template(route->path) : std::string("unmatched"), 403,
+               Reason::source_blocked);
         return true;
     }
 

@@ -39,10 +39,14 @@ std::string_view attack_tool_in(std::string_view ua) {
     static constexpr std::array<std::string_view, 14> tools = {
         "sqlmap", "nikto", "nmap", "masscan", "zgrab", "gobuster", "dirbuster",
         "wfuzz", "ffuf", "nuclei", "hydra", "acunetix", "w3af", "wpscan"};
-    std::string lower(ua.substr(0, 512));
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    for (auto t : tools)
-        if (lower.find(t) != std::string::npos) return t;
+    // Case-insensitive search without copying: this runs on every request.
+    const auto head = ua.substr(0, 512);
+    for (auto t : tools) {
+        const auto it = std::search(head.begin(), head.end(), t.begin(), t.end(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == b;
+        });
+        if (it != head.end()) return t;
+    }
     return {};
 }
 

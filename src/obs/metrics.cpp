@@ -156,7 +156,6 @@ Metrics::Metrics(const std::vector<RouteKey>& routes, const std::vector<std::str
         for (auto m : kMethods)
             if (std::string_view(extra) == "unmatched" || m == "GET" || m == "HEAD") routes_.push_back({std::string(m), extra});
     for (std::size_t i = 0; i < routes_.size(); ++i) {
-        route_slot_.emplace(routes_[i].method + " " + routes_[i].route, i);
         if (template_slot_.emplace(routes_[i].route, templates_.size()).second) templates_.push_back(routes_[i].route);
     }
     const std::size_t t = templates_.size();
@@ -184,7 +183,7 @@ std::size_t Metrics::status_index(int status) const {
 void Metrics::request_finished(std::string_view method, std::string_view route, int status, Reason reason,
                                std::string_view watermark_method, double seconds) {
     in_flight_.fetch_sub(1, std::memory_order_relaxed);
-    auto it = template_slot_.find(std::string(route));
+    auto it = template_slot_.find(route);
     if (it == template_slot_.end()) it = template_slot_.find("unmatched");
     const std::size_t t = it->second, m = method_index(method);
     inc(requests_[(t * kMethods.size() + m) * kStatusSlots + status_index(status)]);

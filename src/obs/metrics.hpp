@@ -66,8 +66,12 @@ private:
     std::size_t status_index(int status) const;
 
     std::vector<RouteKey> routes_;  // index = route slot
-    std::unordered_map<std::string, std::size_t> route_slot_;  // "METHOD route" -> slot
-    std::unordered_map<std::string, std::size_t> template_slot_;  // route -> template index
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    // Looked up with a string_view on every request, so no key is built.
+    std::unordered_map<std::string, std::size_t, Hash, std::equal_to<>> template_slot_;  // route -> index
     std::vector<std::string> templates_;
     std::vector<std::string> methods_;
     std::unique_ptr<std::atomic<std::uint64_t>[]> requests_;  // template × method × status
