@@ -4,6 +4,7 @@
 
 #include "cli/admin.hpp"
 #include "cli/audit.hpp"
+#include "cli/inventory.hpp"
 #include "cli/rmap.hpp"
 #include "cli/serve.hpp"
 #include "cli/watermark.hpp"
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
     tatou::cli::add_watermark_command(app, watermark_args);
     tatou::cli::AdminArgs admin_args;
     tatou::cli::add_admin_command(app, admin_args);
+    tatou::cli::InventoryArgs inventory_args;
+    tatou::cli::add_inventory_command(app, inventory_args);
     tatou::cli::AuditArgs audit_args;
     tatou::cli::add_audit_command(app, audit_args);
     tatou::cli::RmapArgs rmap_args;
@@ -32,6 +35,7 @@ int main(int argc, char** argv) {
     }
     if (app.got_subcommand("serve")) return tatou::cli::run_serve(serve_flags);
     if (app.got_subcommand("watermark")) return tatou::cli::run_watermark(app, watermark_args);
+    if (app.got_subcommand("inventory")) return tatou::cli::run_inventory(inventory_args);
     if (app.got_subcommand("admin")) return tatou::cli::run_admin(app, admin_args);
     if (app.got_subcommand("audit")) return tatou::cli::run_audit(app, audit_args);
     if (app.got_subcommand("rmap")) return tatou::cli::run_rmap(app, rmap_args);

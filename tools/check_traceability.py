@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Checks security/traceability.yaml against the repository: every threat in
+docs/threat_model.md has controls, events, metrics, alerts, a playbook and tests, and every name
+it references exists. Exit 0 when all hold; otherwise each problem is printed and exit 1.
+
+usage: check_traceability.py [--root DIR] [--file security/traceability.yaml]
+"""
+import argparse
+import os
+import re
+import sys
+
+import yaml
+
+REQUIRED = ("controls", "events", "metrics", "alerts", "playbook", "tests")
+
+
+def slug(heading):
+    s = heading.strip().lower()
+    s = re.sub(r"[^\w\- ]", "", s)
+    return s.replace(" ", "-")
+
+
+def load(root):
+    read = lambda p: open(os.path.join(root, p), encoding="utf-8").read()
+    vocabulary = set(re.findall(r"^\s+X\((\w+),", read("src/obs/vocabulary.hpp"), re.M))
+    metrics = set(re.findall(r'"((?:tatou|process)_[a-z0-9_]+)"', read("src/obs/metrics.cpp")))
+    alerts = set()
+    rules = os.path.join(root, "monitoring", "rules")
+    for name in os.listdir(rules):
+        if name.endswith((".yml", ".yaml")):
+            for group in yaml.safe_load(read(os.path.join("monitoring", "rules", name)))["groups"]:
+                alerts |= {r["alert"] for r in group["rules"] if "alert" in r}
+    playbooks = set(re.findall(r"^### (PB-\d\d)\b", read("docs/incident_response.md"), re.M))
+    threats = set(re.findall(r"^\| (T-[A-Z]+-\d\d) \|", read("docs/threat_model.md"), re.M))
+    return vocabulary, metrics, alerts, playbooks, threats
+
+
+def test_exists(root, ref):
+    path, _, name = ref.partition("::")
+    full = os.path.join(root, path)
+    if not os.path.isfile(full):
+        return False
+    if not name:
+        return True
+    text = open(full, encoding="utf-8").read()
+    if path.endswith(".py"):
+        cls, _, fn = name.partition(".")
+        return re.search(rf"^class {re.escape(cls)}\b", text, re.M) is not None and \
+            (not fn or re.search(rf"def {re.escape(fn)}\(", text) is not None)
+    suite, _, test = name.partition(".")  # GoogleTest: Suite.Name
+    return re.search(rf"TEST(_P|_F)?\(\s*{re.escape(suite)}\s*,\s*{re.escape(test)}\s*\)", text) is not None
+
+
+def check(root, trace_file):
+    vocabulary, metrics, alerts, playbooks, threats = load(root)
+    data = yaml.safe_load(open(os.path.join(root, trace_file), encoding="utf-8"))["threats"]
+    problems = []
+    for t in sorted(threats - set(data)):
+        problems.append(f"{t}: in the threat model but not traced")
+    for t in sorted(set(data) - threats):
+        problems.append(f"{t}: traced but not in the threat model")
+    for tid, entry in sorted(data.items()):
+        for key in REQUIRED:
+            if not entry.get(key):
+                problems.append(f"{tid}: no {key}")
+        for c in entry.get("controls", []):
+            if not os.path.isfile(os.path.join(root, c)):
+                problems.append(f"{tid}: control file {c} does not exist")
+        for e in entry.get("events", []):
+            if e not in vocabulary:
+                problems.append(f"{tid}: event {e} is not in the audit vocabulary")
+        for m in entry.get("metrics", []):
+            if m not in metrics:
+                problems.append(f"{tid}: metric {m} is not exported")
+        for a in entry.get("alerts", []):
+            if a not in alerts:
+                problems.append(f"{tid}: alert {a} is not in monitoring/rules")
+        if entry.get("playbook") and entry["playbook"] not in playbooks:
+            problems.append(f"{tid}: playbook {entry['playbook']} has no heading in docs/incident_response.md")
+        for ref in entry.get("tests", []):
+            if not test_exists(root, ref):
+                problems.append(f"{tid}: test {ref} does not exist")
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    ap.add_argument("--file", default="security/traceability.yaml")
+    ap.add_argument("--self-test", action="store_true", help="also prove a broken reference is reported")
+    args = ap.parse_args()
+    problems = check(args.root, args.file)
+    for p in problems:
+        print("FAIL:", p)
+    if args.self_test and not problems:
+        import shutil
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            broken = os.path.join(tmp, "trace.yaml")
+            text = open(os.path.join(args.root, args.file), encoding="utf-8").read()
+            open(broken, "w").write(text.replace("TatouAuthzProbing", "TatouAuthzProbingRenamed", 1))
+            found = check(args.root, os.path.relpath(broken, args.root))
+            if not any("TatouAuthzProbingRenamed" in p for p in found):
+                print("FAIL: self-test: a renamed alert was not reported")
+                return 1
+    print(f"traceability: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
