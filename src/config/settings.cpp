@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/validation.hpp"
+#include "store/db_url.hpp"
 
 namespace tatou::config {
 
@@ -78,33 +79,16 @@ std::int64_t parse_int(const std::string& name, const std::string& value, std::i
 }
 
 void check_db_url(const std::string& url) {
-    if (url.rfind("sqlite:", 0) == 0) {
-        if (url.size() == 7) throw SettingError("TATOU_DB: sqlite: needs a file path");
-        return;
+    try {
+        (void)parse_db_url(url);
+    } catch (const DbUrlError& e) {
+        throw SettingError(std::string("TATOU_DB: ") + e.what());
     }
-    for (const char* scheme : {"mysql://", "postgresql://", "postgres://"}) {
-        const std::string s(scheme);
-        if (url.rfind(s, 0) != 0) continue;
-        const auto rest = url.substr(s.size());
-        const auto at = rest.rfind('@');
-        const auto slash = rest.find('/', at == std::string::npos ? 0 : at);
-        if (slash == std::string::npos || slash + 1 >= rest.size())
-            throw SettingError("TATOU_DB: expected " + s + "user:pass@host:port/db");
-        return;
-    }
-    throw SettingError("TATOU_DB: unsupported URL scheme (sqlite:, mysql://, postgresql://)");
 }
 
 }  // namespace
 
-std::string masked_db_url(const std::string& url) {
-    const auto scheme_end = url.find("://");
-    const auto at = url.rfind('@');
-    if (scheme_end == std::string::npos || at == std::string::npos) return url;
-    const auto colon = url.find(':', scheme_end + 3);
-    if (colon == std::string::npos || colon > at) return url;
-    return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
+std::string masked_db_url(const std::string& url) { return tatou::masked_db_url(url); }
 
 void load_dotenv(const fs::path& file) {
     std::ifstream in(file);
@@ -136,7 +120,9 @@ RawSettings from_environment() {
             const auto v = getenv_or_empty(n);
             return v.empty() ? std::string(d) : v;
         };
-        raw["TATOU_DB"] = "mysql://" + var("DB_USER", "tatou") + ":" + var("DB_PASSWORD", "tatou") + "@" +
+        // The raw values may hold URL delimiters ('@', '/', ':'): encode them.
+        raw["TATOU_DB"] = "mysql://" + percent_encode_component(var("DB_USER", "tatou")) + ":" +
+                          percent_encode_component(var("DB_PASSWORD", "tatou")) + "@" +
                           var("DB_HOST", "db") + ":" + var("DB_PORT", "3306") + "/" + var("DB_NAME", "tatou");
     }
     if (!getenv_or_empty("SECRET_KEY").empty()) raw["SECRET_KEY"] = getenv_or_empty("SECRET_KEY");

@@ -1,10 +1,16 @@
 #include "store/sql_store.hpp"
 
+#include <chrono>
+#include <type_traits>
+
 #include <soci/soci.h>
+#include <soci/mysql/soci-mysql.h>
+#include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "store/dialect.hpp"
 #include "store/hot_queries.hpp"
 #include "store/migrations.hpp"
 
@@ -19,25 +25,19 @@ bool is_unique_violation(const soci::soci_error& e) {
 }
 
 [[noreturn]] void unavailable(const std::exception& e) {
-    // The driver text may hold table names or credentials: it goes to the diagnostic log only.
-    spdlog::error("database error: {}", e.what());
+    // The driver text may hold table names or user names: it goes to the diagnostic log only.
+    spdlog::error("database error: {}", sanitized_driver_message(e.what()));
     throw Error(Errc::unavailable, "database unavailable");
 }
 
-// Runs one unit of database work; maps driver failures to Errc::unavailable.
-template <class F>
-auto guarded(soci::connection_pool& pool, F&& work) {
-    try {
-        soci::session sql(pool);
-        return work(sql);
-    } catch (const Error&) {
-        throw;
-    } catch (const soci::soci_error& e) {
-        unavailable(e);
-    } catch (const std::runtime_error& e) {
-        unavailable(e);
-    }
+std::int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
+
+// A pooled connection idle longer than this is checked with a round-trip before use: a server
+// restarted while Tatou was idle has silently invalidated it.
+constexpr std::int64_t kIdleCheckMs = 1000;
 
 long long ll(std::int64_t v) { return static_cast<long long>(v); }
 
@@ -85,69 +85,144 @@ constexpr const char* kVersionColumns =
 SqlStore::SqlStore(const DbConfig& config) : config_(config) {
     try {
         pool_ = std::make_unique<soci::connection_pool>(config.pool_size);
-        for (std::size_t i = 0; i < config.pool_size; ++i) {
-            auto& s = pool_->at(i);
-            switch (config.backend) {
-                case DbBackend::sqlite:
-                    s.open(*soci::factory_sqlite3(), config.soci_connect);
-                    s << "PRAGMA journal_mode=WAL";
-                    s << "PRAGMA synchronous=FULL";  // an acknowledged write survives kill -9
-                    s << "PRAGMA foreign_keys=ON";
-                    break;
-                case DbBackend::mysql:
-                case DbBackend::postgresql:
-                    throw Error(Errc::unavailable, "this build has no driver for that database backend");
-            }
-        }
-        soci::session sql(*pool_);
-        migrate(sql, config.backend);
-        hot_.resize(config.pool_size);
+        for (std::size_t i = 0; i < config.pool_size; ++i) open_connection(pool_->at(i));
+        migrate(pool_->at(0), config.backend);
+        slots_.resize(config.pool_size);
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {
-        unavailable(e);
+        spdlog::debug("database open failed: {}", sanitized_driver_message(e.what()));
+        throw Error(Errc::unavailable, describe_open_failure(e.what()));
     }
 }
 
 SqlStore::~SqlStore() = default;
 
+void SqlStore::open_connection(soci::session& s) {
+    switch (config_.backend) {
+        case DbBackend::sqlite: s.open(*soci::factory_sqlite3(), config_.soci_connect); break;
+        case DbBackend::mysql: s.open(*soci::factory_mysql(), config_.soci_connect); break;
+        case DbBackend::postgresql: s.open(*soci::factory_postgresql(), config_.soci_connect); break;
+    }
+    configure_session(s, config_.backend);
+}
+
+void SqlStore::on_availability_change(AvailabilityListener listener) {
+    std::lock_guard lock(listener_mutex_);
+    listener_ = std::move(listener);
+}
+
+void SqlStore::set_available(bool up) {
+    if (available_.exchange(up) == up) return;
+    if (!up) outages_.fetch_add(1);
+    std::lock_guard lock(listener_mutex_);
+    if (listener_) listener_(up);
+}
+
+// Brings a leased connection back to a known-good state before work runs on it.
+void SqlStore::make_usable(std::size_t slot) {
+    Slot& s = slots_[slot];
+    soci::session& sql = pool_->at(slot);
+    const auto now = steady_ms();
+    const bool suspect = s.broken || s.checked_epoch != epoch_.load() ||
+                         (config_.backend != DbBackend::sqlite && now - s.last_used_ms > kIdleCheckMs);
+    if (suspect) {
+        bool alive = !s.broken;
+        if (alive) {
+            try {
+                int one = 0;
+                sql << "SELECT 1", soci::into(one);
+            } catch (const std::exception&) {
+                alive = false;
+            }
+        }
+        if (!alive) {
+            s.hot.reset();  // its statements belong to the old connection
+            s.broken = true;
+            sql.reconnect();  // throws while the server is still away
+            configure_session(sql, config_.backend);
+            s.broken = false;
+            spdlog::info("database connection {} reopened", slot);
+        }
+        s.checked_epoch = epoch_.load();
+    }
+    s.last_used_ms = now;
+}
+
+// After a failed call: a lost connection starts (or continues) an outage.
+void SqlStore::note_failure(std::size_t slot) {
+    Slot& s = slots_[slot];
+    s.hot.reset();  // prepared again on next use, after the connection recovers
+    if (s.broken || !pool_->at(slot).is_connected()) {
+        s.broken = true;
+        epoch_.fetch_add(1);  // every other connection is re-checked before its next use
+        set_available(false);
+    }
+}
+
 template <class F>
-auto SqlStore::with_hot_queries(F&& work) {
-    const std::size_t slot = pool_->lease();
+auto SqlStore::run_on_slot(F&& work) {
+    std::size_t slot = 0;
+    if (!pool_->try_lease(slot, config_.lease_timeout_ms)) {
+        Error busy(Errc::unavailable, "database busy");
+        busy.retry_after = 2;
+        throw busy;
+    }
     struct GiveBack {
         soci::connection_pool& pool;
         std::size_t slot;
         ~GiveBack() { pool.give_back(slot); }
     } give_back{*pool_, slot};
+    using Result = std::invoke_result_t<F&, soci::session&, std::size_t>;
     try {
-        if (!hot_[slot]) hot_[slot] = std::make_unique<HotQueries>(pool_->at(slot));
-        return work(*hot_[slot]);
-    } catch (const soci::soci_error& e) {
-        hot_[slot].reset();  // prepared again on next use, after the connection recovers
-        unavailable(e);
-    } catch (const std::runtime_error& e) {
-        hot_[slot].reset();
+        make_usable(slot);
+        if constexpr (std::is_void_v<Result>) {
+            work(pool_->at(slot), slot);
+            set_available(true);
+        } else {
+            Result result = work(pool_->at(slot), slot);
+            set_available(true);
+            return result;
+        }
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        note_failure(slot);
         unavailable(e);
     }
 }
 
+template <class F>
+auto SqlStore::run(F&& work) {
+    return run_on_slot([&](soci::session& sql, std::size_t) { return work(sql); });
+}
+
+template <class F>
+auto SqlStore::with_hot_queries(F&& work) {
+    return run_on_slot([&](soci::session& sql, std::size_t slot) {
+        if (!slots_[slot].hot) slots_[slot].hot = std::make_unique<HotQueries>(sql);
+        return work(*slots_[slot].hot);
+    });
+}
+
 int SqlStore::schema_version() {
-    return guarded(*pool_, [](soci::session& sql) { return current_schema_version(sql); });
+    return run([](soci::session& sql) { return current_schema_version(sql); });
 }
 
 bool SqlStore::ping() {
     try {
-        soci::session sql(*pool_);
-        int one = 0;
-        sql << "SELECT 1", soci::into(one);
-        return one == 1;
-    } catch (const std::exception&) {
+        return run([](soci::session& sql) {
+            int one = 0;
+            sql << "SELECT 1", soci::into(one);
+            return one == 1;
+        });
+    } catch (const Error&) {
         return false;
     }
 }
 
 UserId SqlStore::create_user(const User& user, const std::string& email_key) {
-    return guarded(*pool_, [&](soci::session& sql) -> UserId {
+    return run([&](soci::session& sql) -> UserId {
         long long id = 0;
         const long long now = static_cast<long long>(std::time(nullptr));
         try {
@@ -174,22 +249,22 @@ static std::optional<User> one_user(soci::session& sql, const std::string& where
 }
 
 std::optional<User> SqlStore::find_user_by_email_key(const std::string& email_key) {
-    return guarded(*pool_, [&](soci::session& sql) { return one_user(sql, "email_key = :k", email_key); });
+    return run([&](soci::session& sql) { return one_user(sql, "email_key = :k", email_key); });
 }
 
 std::optional<User> SqlStore::find_user(UserId id) {
-    return guarded(*pool_, [&](soci::session& sql) { return one_user(sql, "id = :k", ll(id)); });
+    return run([&](soci::session& sql) { return one_user(sql, "id = :k", ll(id)); });
 }
 
 void SqlStore::set_password_hash(UserId id, const std::string& hash) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         sql << "UPDATE users SET hpassword = :h WHERE id = :i", soci::use(hash), soci::use(ll(id));
     });
 }
 
 void SqlStore::insert_token(const std::string& token_hash, UserId user, std::int64_t issued_at,
                             std::int64_t expires_at) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         sql << "INSERT INTO tokens(token_hash, user_id, issued_at, expires_at, revoked)"
                " VALUES(:h, :u, :i, :e, 0)",
             soci::use(token_hash), soci::use(ll(user)), soci::use(ll(issued_at)), soci::use(ll(expires_at));
@@ -201,25 +276,25 @@ std::optional<TokenRecord> SqlStore::find_token(const std::string& token_hash) {
 }
 
 void SqlStore::revoke_token(const std::string& token_hash) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         sql << "UPDATE tokens SET revoked = 1 WHERE token_hash = :h", soci::use(token_hash);
     });
 }
 
 void SqlStore::revoke_user_tokens(UserId user) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         sql << "UPDATE tokens SET revoked = 1 WHERE user_id = :u", soci::use(ll(user));
     });
 }
 
 void SqlStore::purge_expired_tokens(std::int64_t now) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         sql << "DELETE FROM tokens WHERE expires_at < :n", soci::use(ll(now));
     });
 }
 
 DocumentId SqlStore::insert_document(const Document& doc) {
-    return guarded(*pool_, [&](soci::session& sql) -> DocumentId {
+    return run([&](soci::session& sql) -> DocumentId {
         long long id = 0;
         sql << "INSERT INTO documents(name, path, ownerid, creation, sha256, size)"
                " VALUES(:n, :p, :o, :c, :s, :z) RETURNING id",
@@ -248,18 +323,19 @@ static std::vector<Version> owned_versions(soci::session& sql, UserId owner, std
     const long long o = owner, d = doc.value_or(0);
     const std::string sql_text = std::string("SELECT ") + kVersionColumns +
                                  " FROM versions v JOIN documents d ON d.id = v.documentid"
-                                 " WHERE d.ownerid = :o AND (:d = 0 OR d.id = :d) ORDER BY v.id";
-    soci::rowset<soci::row> rows = (sql.prepare << sql_text, soci::use(o, "o"), soci::use(d, "d"));
+                                 " WHERE d.ownerid = :o AND (:d1 = 0 OR d.id = :d2) ORDER BY v.id";
+    // Positional binds: PostgreSQL's backend cannot bind one name twice.
+    soci::rowset<soci::row> rows = (sql.prepare << sql_text, soci::use(o), soci::use(d), soci::use(d));
     for (const auto& r : rows) out.push_back(version_from(r));
     return out;
 }
 
 std::optional<Document> SqlStore::find_document(DocumentId id, UserId owner) {
-    return guarded(*pool_, [&](soci::session& sql) { return one_document(sql, id, owner); });
+    return run([&](soci::session& sql) { return one_document(sql, id, owner); });
 }
 
 std::optional<std::vector<Version>> SqlStore::delete_document(DocumentId id, UserId owner) {
-    return guarded(*pool_, [&](soci::session& sql) -> std::optional<std::vector<Version>> {
+    return run([&](soci::session& sql) -> std::optional<std::vector<Version>> {
         soci::transaction tr(sql);
         if (!one_document(sql, id, owner)) return std::nullopt;
         auto versions = owned_versions(sql, owner, id);
@@ -272,7 +348,7 @@ std::optional<std::vector<Version>> SqlStore::delete_document(DocumentId id, Use
 }
 
 VersionId SqlStore::insert_version(const Version& v) {
-    return guarded(*pool_, [&](soci::session& sql) -> VersionId {
+    return run([&](soci::session& sql) -> VersionId {
         long long id = 0;
         soci::indicator pos_ind = v.position ? soci::i_ok : soci::i_null;
         const std::string pos = v.position.value_or("");
@@ -285,19 +361,19 @@ VersionId SqlStore::insert_version(const Version& v) {
 }
 
 std::vector<Version> SqlStore::list_versions(DocumentId doc, UserId owner) {
-    return guarded(*pool_, [&](soci::session& sql) {
+    return run([&](soci::session& sql) {
         return owned_versions(sql, owner, doc);
     });
 }
 
 std::vector<Version> SqlStore::list_all_versions(UserId owner) {
-    return guarded(*pool_, [&](soci::session& sql) {
+    return run([&](soci::session& sql) {
         return owned_versions(sql, owner, std::nullopt);
     });
 }
 
 std::optional<Version> SqlStore::find_version_by_link(const std::string& link) {
-    return guarded(*pool_, [&](soci::session& sql) -> std::optional<Version> {
+    return run([&](soci::session& sql) -> std::optional<Version> {
         soci::rowset<soci::row> rows =
             (sql.prepare << "SELECT " << kVersionColumns << " FROM versions v WHERE v.link = :l", soci::use(link));
         for (const auto& r : rows) return version_from(r);
@@ -306,7 +382,7 @@ std::optional<Version> SqlStore::find_version_by_link(const std::string& link) {
 }
 
 std::vector<std::string> SqlStore::all_file_paths() {
-    return guarded(*pool_, [&](soci::session& sql) {
+    return run([&](soci::session& sql) {
         std::vector<std::string> out;
         soci::rowset<std::string> docs = sql.prepare << "SELECT path FROM documents";
         for (const auto& p : docs) out.push_back(p);
