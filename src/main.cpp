@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/migrate.hpp"
 #include "cli/serve.hpp"
 #include "cli/watermark.hpp"
 #include "core/crypto.hpp"
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
     tatou::cli::add_serve_command(app, serve_flags);
     tatou::cli::WatermarkArgs watermark_args;
     tatou::cli::add_watermark_command(app, watermark_args);
+    tatou::cli::MigrateArgs migrate_args;
+    tatou::cli::add_migrate_command(app, migrate_args);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -23,5 +26,6 @@ int main(int argc, char** argv) {
     }
     if (app.got_subcommand("serve")) return tatou::cli::run_serve(serve_flags);
     if (app.got_subcommand("watermark")) return tatou::cli::run_watermark(app, watermark_args);
+    if (app.got_subcommand("migrate")) return tatou::cli::run_migrate(migrate_args);
     return 2;
 }

@@ -69,6 +69,14 @@ IssuedToken AccountService::login(const std::string& client_ip, const std::strin
         throw e;
     }
     throttle_.record_success(client_ip, key);
+    // A hash imported from the original platform (or with outdated costs) is replaced while we
+    // hold the password; a failure here must not cost the user this login.
+    if (hasher_.needs_rehash(user->password_hash)) {
+        try {
+            store_.set_password_hash(user->id, hasher_.hash(password));
+        } catch (const Error&) {
+        }
+    }
     return issue(user->id);
 }
 

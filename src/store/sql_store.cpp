@@ -41,40 +41,24 @@ constexpr std::int64_t kIdleCheckMs = 1000;
 
 long long ll(std::int64_t v) { return static_cast<long long>(v); }
 
-// Backends report integer columns as int, long long or unsigned depending on the declared type.
-std::int64_t int_at(const soci::row& r, std::size_t i) {
-    switch (r.get_properties(i).get_data_type()) {
-        case soci::dt_integer: return r.get<int>(i);
-        case soci::dt_unsigned_long_long: return static_cast<std::int64_t>(r.get<unsigned long long>(i));
-        case soci::dt_long_long: return r.get<long long>(i);
-        default: return static_cast<std::int64_t>(r.get<double>(i));
+// Rows are read into typed variables, never through soci::row: SQLite reports an INTEGER
+// PRIMARY KEY column as a 32-bit int there and SOCI truncates ids beyond 2^31 on the way.
+struct DocumentRow {
+    long long id = 0, owner = 0, size = 0;
+    std::string name, path, creation, sha256;
+    Document value() const { return Document{id, owner, name, path, creation, sha256, size}; }
+};
+
+struct VersionRow {
+    long long id = 0, document_id = 0;
+    std::string link, intended_for, secret, method, position, path;
+    soci::indicator position_ind = soci::i_null;
+    Version value() const {
+        Version v{id, document_id, link, intended_for, secret, method, std::nullopt, path};
+        if (position_ind == soci::i_ok) v.position = position;
+        return v;
     }
-}
-
-Document document_from(const soci::row& r) {
-    Document d;
-    d.id = int_at(r, 0);
-    d.owner = int_at(r, 1);
-    d.name = r.get<std::string>(2);
-    d.path = r.get<std::string>(3);
-    d.creation = r.get<std::string>(4);
-    d.sha256 = r.get<std::string>(5);
-    d.size = int_at(r, 6);
-    return d;
-}
-
-Version version_from(const soci::row& r) {
-    Version v;
-    v.id = int_at(r, 0);
-    v.document_id = int_at(r, 1);
-    v.link = r.get<std::string>(2);
-    v.intended_for = r.get<std::string>(3);
-    v.secret = r.get<std::string>(4);
-    v.method = r.get<std::string>(5);
-    if (r.get_indicator(6) == soci::i_ok) v.position = r.get<std::string>(6);
-    v.path = r.get<std::string>(7);
-    return v;
-}
+};
 
 constexpr const char* kDocumentColumns = "id, ownerid, name, path, creation, sha256, size";
 constexpr const char* kVersionColumns =
@@ -310,24 +294,38 @@ std::vector<Document> SqlStore::list_documents(UserId owner) {
 
 static std::optional<Document> one_document(soci::session& sql, DocumentId id, UserId owner) {
     const long long i = id, o = owner;
-    soci::rowset<soci::row> rows = (sql.prepare << "SELECT " << kDocumentColumns
-                                                << " FROM documents WHERE id = :i AND ownerid = :o",
-                                    soci::use(i), soci::use(o));
-    for (const auto& r : rows) return document_from(r);
-    return std::nullopt;
+    DocumentRow r;
+    sql << std::string("SELECT ") + kDocumentColumns + " FROM documents WHERE id = :i AND ownerid = :o", soci::use(i),
+        soci::use(o), soci::into(r.id), soci::into(r.owner), soci::into(r.name), soci::into(r.path),
+        soci::into(r.creation), soci::into(r.sha256), soci::into(r.size);
+    if (!sql.got_data()) return std::nullopt;
+    return r.value();
+}
+
+// Runs a versions query (kVersionColumns first) and collects every row.
+template <class... Uses>
+static std::vector<Version> versions_of(soci::session& sql, const std::string& text, Uses&&... uses) {
+    std::vector<Version> out;
+    VersionRow r;
+    soci::details::prepare_temp_type prep = (sql.prepare << text);
+    (prep, ..., std::forward<Uses>(uses));
+    prep, soci::into(r.id), soci::into(r.document_id), soci::into(r.link), soci::into(r.intended_for),
+        soci::into(r.secret), soci::into(r.method), soci::into(r.position, r.position_ind), soci::into(r.path);
+    soci::statement st(prep);
+    st.execute();
+    while (st.fetch()) out.push_back(r.value());
+    return out;
 }
 
 // Versions of the owner's documents, optionally of one document only.
 static std::vector<Version> owned_versions(soci::session& sql, UserId owner, std::optional<DocumentId> doc) {
-    std::vector<Version> out;
     const long long o = owner, d = doc.value_or(0);
-    const std::string sql_text = std::string("SELECT ") + kVersionColumns +
-                                 " FROM versions v JOIN documents d ON d.id = v.documentid"
-                                 " WHERE d.ownerid = :o AND (:d1 = 0 OR d.id = :d2) ORDER BY v.id";
     // Positional binds: PostgreSQL's backend cannot bind one name twice.
-    soci::rowset<soci::row> rows = (sql.prepare << sql_text, soci::use(o), soci::use(d), soci::use(d));
-    for (const auto& r : rows) out.push_back(version_from(r));
-    return out;
+    return versions_of(sql,
+                       std::string("SELECT ") + kVersionColumns +
+                           " FROM versions v JOIN documents d ON d.id = v.documentid"
+                           " WHERE d.ownerid = :o AND (:d1 = 0 OR d.id = :d2) ORDER BY v.id",
+                       soci::use(o), soci::use(d), soci::use(d));
 }
 
 std::optional<Document> SqlStore::find_document(DocumentId id, UserId owner) {
@@ -374,10 +372,10 @@ std::vector<Version> SqlStore::list_all_versions(UserId owner) {
 
 std::optional<Version> SqlStore::find_version_by_link(const std::string& link) {
     return run([&](soci::session& sql) -> std::optional<Version> {
-        soci::rowset<soci::row> rows =
-            (sql.prepare << "SELECT " << kVersionColumns << " FROM versions v WHERE v.link = :l", soci::use(link));
-        for (const auto& r : rows) return version_from(r);
-        return std::nullopt;
+        auto found = versions_of(sql, std::string("SELECT ") + kVersionColumns + " FROM versions v WHERE v.link = :l",
+                                 soci::use(link));
+        if (found.empty()) return std::nullopt;
+        return found.front();
     });
 }
 
@@ -389,6 +387,77 @@ std::vector<std::string> SqlStore::all_file_paths() {
         soci::rowset<std::string> vers = sql.prepare << "SELECT path FROM versions";
         for (const auto& p : vers) out.push_back(p);
         return out;
+    });
+}
+
+void SqlStore::import_user(const User& user, const std::string& email_key) {
+    run([&](soci::session& sql) {
+        const long long now = static_cast<long long>(std::time(nullptr));
+        try {
+            sql << "INSERT INTO users(id, email, email_key, login, hpassword, created_at)"
+                   " VALUES(:i, :e, :k, :l, :h, :t)",
+                soci::use(ll(user.id)), soci::use(user.email), soci::use(email_key), soci::use(user.login),
+                soci::use(user.password_hash), soci::use(now);
+        } catch (const soci::soci_error& e) {
+            if (is_unique_violation(e)) throw Error(Errc::conflict, "id, email or login already exists");
+            throw;
+        }
+    });
+}
+
+void SqlStore::import_document(const Document& doc, bool with_document, const std::vector<Version>& versions) {
+    run([&](soci::session& sql) {
+        soci::transaction tr(sql);
+        try {
+            if (with_document)
+                sql << "INSERT INTO documents(id, name, path, ownerid, creation, sha256, size)"
+                       " VALUES(:i, :n, :p, :o, :c, :s, :z)",
+                    soci::use(ll(doc.id)), soci::use(doc.name), soci::use(doc.path), soci::use(ll(doc.owner)),
+                    soci::use(doc.creation), soci::use(doc.sha256), soci::use(ll(doc.size));
+            for (const auto& v : versions) {
+                soci::indicator pos_ind = v.position ? soci::i_ok : soci::i_null;
+                const std::string pos = v.position.value_or("");
+                sql << "INSERT INTO versions(id, documentid, link, intended_for, secret, method, position, path)"
+                       " VALUES(:i, :d, :l, :f, :s, :m, :p, :path)",
+                    soci::use(ll(v.id)), soci::use(ll(v.document_id)), soci::use(v.link), soci::use(v.intended_for),
+                    soci::use(v.secret), soci::use(v.method), soci::use(pos, pos_ind), soci::use(v.path);
+            }
+        } catch (const soci::soci_error& e) {
+            if (is_unique_violation(e)) throw Error(Errc::conflict, "id, path or link already exists");
+            throw;
+        }
+        tr.commit();
+    });
+}
+
+static bool exists(soci::session& sql, const std::string& query, const auto& key) {
+    int one = 0;
+    sql << query, soci::use(key), soci::into(one);
+    return sql.got_data();
+}
+
+bool SqlStore::document_id_taken(DocumentId id) {
+    return run([&](soci::session& sql) { return exists(sql, "SELECT 1 FROM documents WHERE id = :i", ll(id)); });
+}
+
+bool SqlStore::version_id_taken(VersionId id) {
+    return run([&](soci::session& sql) { return exists(sql, "SELECT 1 FROM versions WHERE id = :i", ll(id)); });
+}
+
+bool SqlStore::version_link_taken(const std::string& link) {
+    return run([&](soci::session& sql) { return exists(sql, "SELECT 1 FROM versions WHERE link = :l", link); });
+}
+
+void SqlStore::finish_import() {
+    if (config_.backend != DbBackend::postgresql) return;
+    run([&](soci::session& sql) {
+        for (const char* table : {"users", "documents", "versions"}) {
+            // Table names are constants here, never input.
+            long long next = 0;
+            sql << std::string("SELECT setval(pg_get_serial_sequence('") + table +
+                       "', 'id'), GREATEST(COALESCE(MAX(id), 0), 1), MAX(id) IS NOT NULL) FROM " + table,
+                soci::into(next);
+        }
     });
 }
 

@@ -61,6 +61,19 @@ public:
     std::vector<std::string> all_file_paths() override;
 
     int schema_version();
+
+    // Migration from the original platform: rows keep their original ids. import_user throws
+    // Error{conflict} when the id, email or login is taken; import_document inserts the document
+    // (unless `with_document` is false: it is already there) and the versions in one transaction.
+    void import_user(const User& user, const std::string& email_key);
+    void import_document(const Document& doc, bool with_document, const std::vector<Version>& versions);
+    bool document_id_taken(DocumentId id);
+    bool version_id_taken(VersionId id);
+    bool version_link_taken(const std::string& link);
+    // After explicit ids: PostgreSQL's sequences continue past the largest id (the other
+    // backends do this by themselves).
+    void finish_import();
+
     DbBackend backend() const { return config_.backend; }
 
     // Availability as last observed, the number of outages so far, and a listener for changes

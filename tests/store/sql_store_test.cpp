@@ -161,5 +161,32 @@ TEST_P(SqlStoreOn, PathsListsEveryReferencedFile) {
     EXPECT_EQ(paths, (std::vector<std::string>{"1/documents/x.pdf", "1/versions/y.pdf"}));
 }
 
+// Migration keeps the original's ids (64-bit ones too); new rows continue after them, and a
+// taken id is a conflict, never an overwrite.
+TEST_P(SqlStoreOn, ImportedIdsAreKeptAndNewRowsFollowThem) {
+    constexpr std::int64_t big = 5'000'000'123LL;
+    store->import_user({big, "old@x.com", "old", "scrypt:1:1:1$s$00"}, "old@x.com");
+    Document d = doc_of(big, "1/documents/old.pdf");
+    d.id = big + 1;
+    Version v{big + 2, d.id, "oldlink", "carol", "s", "toy-eof", std::nullopt, "1/versions/old.pdf"};
+    store->import_document(d, true, {v});
+    store->finish_import();
+    EXPECT_EQ(store->find_user(big)->login, "old");
+    EXPECT_EQ(store->find_document(big + 1, big)->creation, d.creation);
+    EXPECT_EQ(store->find_version_by_link("oldlink")->id, big + 2);
+    EXPECT_TRUE(store->document_id_taken(big + 1));
+    EXPECT_TRUE(store->version_id_taken(big + 2));
+    EXPECT_TRUE(store->version_link_taken("oldlink"));
+    EXPECT_GT(user("newer"), big);
+    EXPECT_GT(store->insert_document(doc_of(big, "1/documents/new.pdf")), big + 1);
+    EXPECT_EQ(test::code_of([&] { store->import_user({big, "x@x.com", "x", "h"}, "x@x.com"); }), Errc::conflict);
+    // A version whose link is taken rolls its whole document back.
+    Document e = doc_of(big, "1/documents/e.pdf");
+    e.id = big + 10;
+    Version dup{big + 11, e.id, "oldlink", "", "s", "toy-eof", std::nullopt, "1/versions/e.pdf"};
+    EXPECT_EQ(test::code_of([&] { store->import_document(e, true, {dup}); }), Errc::conflict);
+    EXPECT_FALSE(store->document_id_taken(big + 10));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SqlStoreOn, ::testing::ValuesIn(test::backends_under_test()),
                          [](const auto& info) { return info.param; });
