@@ -152,6 +152,7 @@ int run_serve(const ServeFlags& flags) {
     http.max_upload_bytes = settings.max_upload_bytes;
     http.read_timeout = http.write_timeout = http.handle_timeout = std::chrono::seconds(settings.request_timeout);
     http.web_root = settings.web_dir.string();
+    http.trusted_proxies = settings.trusted_proxies;
     try {
         http::serve(http, services, [&] {
             spdlog::info("tatou {} listening on {}:{} (db {})", TATOU_VERSION, http.host, http.port,

@@ -1,5 +1,7 @@
 #include "config/settings.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
@@ -38,6 +40,8 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_LOGIN_MAX_FAILURES_PER_IP", "login-max-failures-per-ip", "", "50", "failed logins per IP per window"},
         {"TATOU_LOGIN_WINDOW", "login-window", "", "60", "login throttling window, seconds"},
         {"TATOU_REQUEST_TIMEOUT", "request-timeout", "", "60", "read/handle/write time limit per request, seconds"},
+        {"TATOU_TRUSTED_PROXIES", "trusted-proxies", "", "",
+         "comma-separated IPs of load balancers whose X-Forwarded-For gives the client address"},
         {"TATOU_ARGON2_OPS", "argon2-ops", "", "2", "Argon2id passes for password hashes"},
         {"TATOU_ARGON2_MEM_KIB", "argon2-mem-kib", "", "19456", "Argon2id memory for password hashes, KiB"},
     };
@@ -178,6 +182,19 @@ Settings resolve(const RawSettings& raw) {
         static_cast<int>(parse_int("TATOU_LOGIN_MAX_FAILURES_PER_IP", v["TATOU_LOGIN_MAX_FAILURES_PER_IP"], 1, 1000000));
     s.login_window = static_cast<int>(parse_int("TATOU_LOGIN_WINDOW", v["TATOU_LOGIN_WINDOW"], 1, 86400));
     s.request_timeout = static_cast<int>(parse_int("TATOU_REQUEST_TIMEOUT", v["TATOU_REQUEST_TIMEOUT"], 1, 3600));
+    s.trusted_proxies.clear();
+    for (std::size_t start = 0; start <= v["TATOU_TRUSTED_PROXIES"].size();) {
+        const auto& list = v["TATOU_TRUSTED_PROXIES"];
+        const auto comma = std::min(list.find(',', start), list.size());
+        const std::string ip = validation::trim(list.substr(start, comma - start));
+        if (!ip.empty()) {
+            unsigned char buf[16];
+            if (::inet_pton(AF_INET, ip.c_str(), buf) != 1 && ::inet_pton(AF_INET6, ip.c_str(), buf) != 1)
+                throw SettingError("TATOU_TRUSTED_PROXIES: '" + ip + "' is not an IP address");
+            s.trusted_proxies.push_back(ip);
+        }
+        start = comma + 1;
+    }
     s.argon2_ops = static_cast<int>(parse_int("TATOU_ARGON2_OPS", v["TATOU_ARGON2_OPS"], 1, 10));
     s.argon2_mem_kib = static_cast<int>(parse_int("TATOU_ARGON2_MEM_KIB", v["TATOU_ARGON2_MEM_KIB"], 8, 1 << 20));
     return s;

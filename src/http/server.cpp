@@ -9,6 +9,7 @@
 
 #include "api/routes.hpp"
 #include "core/crypto.hpp"
+#include "http/client_address.hpp"
 #include "http/form_parser.hpp"
 #include "http/security_headers.hpp"
 #include "http/worker_pool.hpp"
@@ -60,7 +61,19 @@ std::string header_or_empty(const restinio::request_t& req, restinio::http_field
     return v ? std::string(v->data(), v->size()) : std::string();
 }
 
-api::Request make_request(const restinio::request_handle_t& req) {
+// Every X-Forwarded-For field, joined in order: a proxy may add its own field rather than
+// append to the client's, and only the last entry is the proxy's.
+std::string forwarded_for(const restinio::http_request_header_t& h) {
+    std::string joined;
+    h.for_each_value_of("X-Forwarded-For", [&](restinio::string_view_t v) {
+        if (!joined.empty()) joined += ", ";
+        joined.append(v.data(), v.size());
+        return restinio::http_header_fields_t::continue_enumeration();
+    });
+    return joined;
+}
+
+api::Request make_request(const restinio::request_handle_t& req, const HttpOptions& options) {
     api::Request r;
     const auto& h = req->header();
     r.method = std::string(h.method().c_str());
@@ -68,7 +81,8 @@ api::Request make_request(const restinio::request_handle_t& req) {
     r.body = std::string_view(req->body());
     r.content_type = header_or_empty(*req, restinio::http_field::content_type);
     r.authorization = header_or_empty(*req, restinio::http_field::authorization);
-    r.client_ip = req->remote_endpoint().address().to_string();
+    r.client_ip = client_address(req->remote_endpoint().address().to_string(),
+                                 forwarded_for(h), options.trusted_proxies);
     const auto incoming = h.opt_value_of("X-Request-ID");
     r.request_id = incoming && safe_request_id(*incoming) ? std::string(*incoming) : crypto::random_hex(16);
     return r;
@@ -93,7 +107,7 @@ public:
 
     restinio::request_handling_status_t handle(const api::Route& route, const restinio::request_handle_t& req,
                                                const restinio::router::route_params_t& params) {
-        auto request = std::make_shared<api::Request>(make_request(req));
+        auto request = std::make_shared<api::Request>(make_request(req, options_));
         for (const auto& name : {"id", "link"})
             if (auto v = params.get_param(name)) request->params.emplace(name, std::string(v->data(), v->size()));
         if (!parse_query(*req, *request)) {
@@ -118,13 +132,13 @@ public:
     }
 
     restinio::request_handling_status_t method_not_allowed(const restinio::request_handle_t& req) {
-        const auto request = make_request(req);
+        const auto request = make_request(req, options_);
         send(req, request, api::error_reply(405, "Method not allowed", request));
         return restinio::request_accepted();
     }
 
     restinio::request_handling_status_t not_matched(const restinio::request_handle_t& req) {
-        const auto request = make_request(req);
+        const auto request = make_request(req, options_);
         if (req->header().method() == restinio::http_method_get())
             send(req, request, api::static_page(request, options_.web_root));
         else

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/services.hpp"
 
@@ -24,6 +25,7 @@ struct HttpOptions {
     std::chrono::seconds handle_timeout{60};
     std::chrono::seconds shutdown_grace{10};
     std::string web_root;
+    std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For names the client
 };
 
 // Serves until SIGTERM or SIGINT, then stops accepting, finishes queued work and returns.

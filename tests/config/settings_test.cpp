@@ -33,6 +33,7 @@ TEST(Settings, InvalidValuesNameTheSetting) {
         {"TATOU_LISTEN", "nonsense"},       {"TATOU_LISTEN", "127.0.0.1:99999"}, {"TATOU_TOKEN_TTL", "-5"},
         {"TATOU_TOKEN_TTL", "abc"},         {"TATOU_DB", "oracle://x"},          {"TATOU_DB", "mysql://nohost"},
         {"TATOU_LOG_LEVEL", "loud"},        {"TATOU_MAX_UPLOAD_BYTES", "1e9"},   {"TATOU_WORKERS", "0"},
+        {"TATOU_TRUSTED_PROXIES", "127.0.0.1,lb.local"},
     };
     for (const auto& [name, value] : bad) {
         try {
@@ -76,4 +77,10 @@ TEST(Settings, DotEnvFillsOnlyWhatTheEnvironmentLacks) {
     ::unsetenv("TATOU_DOTENV_A");
     ::unsetenv("TATOU_DOTENV_B");
     std::filesystem::remove(file);
+}
+
+TEST(Settings, TrustedProxiesAreAListOfAddresses) {
+    const auto s = resolve({{"TATOU_TRUSTED_PROXIES", " 127.0.0.1, ::1 ,"}});
+    EXPECT_EQ(s.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "::1"}));
+    EXPECT_TRUE(resolve({}).trusted_proxies.empty());
 }
