@@ -23,14 +23,17 @@ SOURCE_ADDRESS = "127.0.0.2"
 
 
 class Balancer:
-    def __init__(self, node_ports):
+    def __init__(self, node_ports, balance_each_request=True):
         self.port = servers.free_port()
         self.root = tempfile.mkdtemp(prefix="tatou-haproxy-")
         os.chmod(self.root, 0o755)
         self.config = os.path.join(self.root, "haproxy.cfg")
         lines = [
             "global", "  maxconn 2000",
-            "defaults", "  mode http", "  option forwardfor", "  option http-server-close",
+            "defaults", "  mode http", "  option forwardfor",
+            # Tests: a fresh server connection per request, so round-robin strictly alternates.
+            # Benchmarks: keep-alive to the nodes (haproxy still balances request by request).
+            "  option http-server-close" if balance_each_request else "  http-reuse always",
             "  timeout connect 2s", "  timeout client 60s", "  timeout server 60s",
             "frontend api", f"  bind 127.0.0.1:{self.port}", "  default_backend nodes",
             "backend nodes", "  balance roundrobin", "  option httpchk GET /healthz",
