@@ -137,7 +137,8 @@ class MigrateFromFlaskTests(h.ApiTestCase):
         self.assertTrue(before[7].startswith("scrypt:"))
 
         srv = h.Server(start=False)
-        srv.datadir = self.data
+        shutil.rmtree(srv.root)  # serve the migrated data dir instead of a fresh one
+        srv.root, srv.datadir = self.root, self.data
         srv.env.pop("TATOU_DB", None)  # the migrated SQLite file in the data dir
         srv.start()
         try:
