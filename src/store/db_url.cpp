@@ -137,8 +137,10 @@ std::string soci_connect_string(const DbUrl& url, int timeout_s) {
             std::string s = "dbname=" + quoted(url.database) + " user=" + quoted(url.user);
             if (!url.password.empty()) s += " password=" + quoted(url.password);
             s += " host=" + quoted(url.host) + " port=" + std::to_string(url.port);
-            // TCP keepalives notice a vanished server; statement_timeout bounds a stuck one.
-            return s + " connect_timeout=" + t + " keepalives=1 keepalives_idle=5 keepalives_interval=2" +
+            // TCP keepalives notice a vanished idle server; statement_timeout bounds a slow query.
+            // tcp_user_timeout: a request already sent to a server that vanished from the network.
+            return s + " connect_timeout=" + t + " tcp_user_timeout=" + std::to_string(timeout_s * 1000) +
+                   " keepalives=1 keepalives_idle=5 keepalives_interval=2" +
                    " keepalives_count=2 application_name=tatou" + " options='-c client_min_messages=warning -c statement_timeout=" +
                    std::to_string(timeout_s * 1000) + "'";
         }
@@ -153,6 +155,7 @@ DbConfig db_config_from_url(std::string_view url, std::size_t pool_size, int tim
     config.soci_connect = soci_connect_string(parsed, timeout_s);
     config.pool_size = pool_size;
     config.lease_timeout_ms = timeout_s * 1000;
+    config.query_timeout_ms = timeout_s * 1000;
     return config;
 }
 

@@ -13,6 +13,7 @@
 #include "store/dialect.hpp"
 #include "store/hot_queries.hpp"
 #include "store/migrations.hpp"
+#include "store/query_watchdog.hpp"
 
 namespace tatou {
 namespace {
@@ -72,6 +73,8 @@ SqlStore::SqlStore(const DbConfig& config) : config_(config) {
         for (std::size_t i = 0; i < config.pool_size; ++i) open_connection(pool_->at(i));
         migrate(pool_->at(0), config.backend);
         slots_.resize(config.pool_size);
+        if (config.backend == DbBackend::postgresql)
+            watchdog_ = std::make_unique<QueryWatchdog>(std::chrono::milliseconds(config.query_timeout_ms));
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {
@@ -89,6 +92,13 @@ void SqlStore::open_connection(soci::session& s) {
         case DbBackend::postgresql: s.open(*soci::factory_postgresql(), config_.soci_connect); break;
     }
     configure_session(s, config_.backend);
+}
+
+// The connection's socket, for the watchdog (-1: not watched).
+int SqlStore::socket_of(std::size_t slot) {
+    if (!watchdog_) return -1;
+    auto* backend = static_cast<soci::postgresql_session_backend*>(pool_->at(slot).get_backend());
+    return backend && backend->conn_ ? PQsocket(backend->conn_) : -1;
 }
 
 void SqlStore::on_availability_change(AvailabilityListener listener) {
@@ -114,6 +124,7 @@ void SqlStore::make_usable(std::size_t slot) {
         bool alive = !s.broken;
         if (alive) {
             try {
+                const auto guard = watchdog_ ? watchdog_->watch(socket_of(slot)) : QueryWatchdog::Guard(nullptr, 0);
                 int one = 0;
                 sql << "SELECT 1", soci::into(one);
             } catch (const std::exception&) {
@@ -160,6 +171,7 @@ auto SqlStore::run_on_slot(F&& work) {
     using Result = std::invoke_result_t<F&, soci::session&, std::size_t>;
     try {
         make_usable(slot);
+        const auto guard = watchdog_ ? watchdog_->watch(socket_of(slot)) : QueryWatchdog::Guard(nullptr, 0);
         if constexpr (std::is_void_v<Result>) {
             work(pool_->at(slot), slot);
             set_available(true);

@@ -17,7 +17,10 @@
 
 namespace soci { class connection_pool; class session; }
 
-namespace tatou { struct HotQueries; }
+namespace tatou {
+struct HotQueries;
+class QueryWatchdog;
+}  // namespace tatou
 
 namespace tatou {
 
@@ -28,6 +31,7 @@ struct DbConfig {
     std::string soci_connect;  // backend-specific connection string (contains credentials)
     std::size_t pool_size = 8;
     int lease_timeout_ms = 10000;  // waiting for a free pooled connection, then 503
+    int query_timeout_ms = 10000;  // one database call, then the connection is cut off (503)
 };
 
 // Called on every change of database availability (false = an outage began).
@@ -91,6 +95,7 @@ private:
     };
 
     void open_connection(soci::session& sql);
+    int socket_of(std::size_t slot);
     void make_usable(std::size_t slot);
     void note_failure(std::size_t slot);
     void set_available(bool up);
@@ -106,6 +111,7 @@ private:
 
     DbConfig config_;
     std::unique_ptr<soci::connection_pool> pool_;
+    std::unique_ptr<QueryWatchdog> watchdog_;  // PostgreSQL only
     std::vector<Slot> slots_;  // one per pooled connection, touched only by its leaseholder
     std::atomic<bool> available_{true};
     std::atomic<std::uint64_t> outages_{0};

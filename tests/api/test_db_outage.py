@@ -22,6 +22,8 @@ class DatabaseOutageTests(h.ApiTestCase):
         self.srv = h.Server(extra_args=["--request-timeout", str(REQUEST_TIMEOUT)])
 
     def tearDown(self):
+        if h.DB is not None:
+            h.DB.thaw()
         if h.DB is not None and not h.DB.running:
             h.DB.start()  # never leave the rest of the suite without its server
         self.srv.cleanup()
@@ -78,6 +80,31 @@ class DatabaseOutageTests(h.ApiTestCase):
         self.assertIs(http.get(self.srv.url("/healthz")).json()["db_connected"], True)
         self.assertEqual(self.srv.proc.pid, pid, "tatou was restarted")
         self.assertNotIn(h.servers_password(), self.srv.stderr_tail(100000))
+
+    def test_hung_server_answers_503_within_the_time_limit(self):
+        """A server that accepts but never answers (frozen) must not hold requests: each call
+        is cut off (MariaDB: client read timeout; PostgreSQL: the store's watchdog)."""
+        email, _, token = h.new_user(self.srv)
+        h.DB.freeze()
+        try:
+            for path in ("/api/list-documents", "/api/list-all-versions"):
+                for _ in range(2):
+                    r, secs = self.unrecorded("GET", path, headers=h.auth(token))
+                    self.assert_error(r, 503, msg=f"{path} with the database hung")
+                    self.assertLess(secs, REQUEST_TIMEOUT, f"{path} took {secs:.1f}s")
+            r, secs = self.unrecorded("GET", "/healthz")
+            self.assertIs(r.json()["db_connected"], False)
+            self.assertLess(secs, REQUEST_TIMEOUT)
+        finally:
+            h.DB.thaw()
+        deadline = time.monotonic() + 15
+        while True:
+            r, _ = self.unrecorded("GET", "/api/list-documents", headers=h.auth(token))
+            if r.status_code == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(r.status_code, 200, "no recovery after the database resumed")
+        h.new_token(self.srv, email)
 
     def test_database_idle_restart_is_invisible(self):
         """A restart while tatou is idle costs no request a 503: pooled connections are checked

@@ -106,6 +106,8 @@ class _Server:
     def close(self):
         if not hasattr(self, "root"):
             return
+        if getattr(self, "_frozen", None):
+            self.thaw()
         try:
             if self.running:
                 self.stop()
@@ -116,6 +118,27 @@ class _Server:
             self._watchdog = None
             if not os.environ.get("TATOU_KEEP_DATA"):
                 shutil.rmtree(self.root, ignore_errors=True)
+
+    def _pids(self):
+        """The server's processes: the main one and its children (PostgreSQL's backends)."""
+        main = self._main_pid()
+        children = subprocess.run(["pgrep", "-P", str(main)], capture_output=True, text=True).stdout
+        return [main] + [int(p) for p in children.split()]
+
+    def freeze(self):
+        """SIGSTOP: the server keeps its sockets (the kernel still accepts and acknowledges)
+        but answers nothing, like a hung server."""
+        self._frozen = self._pids()
+        for pid in self._frozen:
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self):
+        for pid in getattr(self, "_frozen", []):
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        self._frozen = []
 
     def _start_watchdog(self, stop_command):
         """Stops the server if this process dies without running its cleanup (e.g. SIGKILL)."""
@@ -199,6 +222,9 @@ class MariaDB(_Server):
             self._watchdog.wait()
         self._watchdog = None
 
+    def _main_pid(self):
+        return self.proc.pid
+
     def _create_database_sql(self, name):
         return (f"CREATE DATABASE `{name}`; "
                 f"GRANT ALL ON `{name}`.* TO '{APP_USER}'@'127.0.0.1';")
@@ -265,6 +291,10 @@ class PostgreSQL(_Server):
             self._watchdog.kill()
             self._watchdog.wait()
         self._watchdog = None
+
+    def _main_pid(self):
+        with open(os.path.join(self.datadir, "postmaster.pid")) as f:
+            return int(f.readline())
 
     def _create_database_sql(self, name):
         return f'CREATE DATABASE "{name}" OWNER {APP_USER}'
