@@ -1,4 +1,5 @@
 #include "config/settings.hpp"
+#include "store/db_url.hpp"
 
 #include <gtest/gtest.h>
 
@@ -62,6 +63,20 @@ TEST(Settings, OriginalNamesAreFallbacks) {
     EXPECT_EQ(s.token_ttl, 120);
     EXPECT_EQ(s.db_url, "mysql://tatou:s3cret@db.internal:3306/tatou");
     EXPECT_EQ(masked_db_url(s.db_url), "mysql://tatou:***@db.internal:3306/tatou");
+}
+
+// The original's .env holds raw values: URL delimiters in them must survive the trip through
+// the URL Tatou builds from DB_*.
+TEST(Settings, OriginalDbPasswordWithDelimitersIsEncoded) {
+    ::setenv("DB_HOST", "db.internal", 1);
+    ::setenv("DB_PASSWORD", "p@ss:w/rd%", 1);
+    const auto raw = from_environment();
+    ::unsetenv("DB_HOST");
+    ::unsetenv("DB_PASSWORD");
+    const auto s = resolve(raw);
+    EXPECT_EQ(tatou::parse_db_url(s.db_url).password, "p@ss:w/rd%");
+    EXPECT_EQ(tatou::parse_db_url(s.db_url).host, "db.internal");
+    EXPECT_EQ(masked_db_url(s.db_url).find("p@ss"), std::string::npos);
 }
 
 TEST(Settings, DotEnvFillsOnlyWhatTheEnvironmentLacks) {
