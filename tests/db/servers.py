@@ -59,6 +59,19 @@ def _own(path):
                 os.chown(os.path.join(root, name), uid, gid)
 
 
+def _stopped(pid):
+    """True when every thread of `pid` is in the stopped state (T)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+        for tid in tasks:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] not in ("T", "t"):
+                    return False
+        return True
+    except FileNotFoundError:
+        return True  # gone: nothing left to answer
+
+
 def _tail(path, n=3000):
     try:
         with open(path, "rb") as f:
@@ -131,6 +144,12 @@ class _Server:
         self._frozen = self._pids()
         for pid in self._frozen:
             os.kill(pid, signal.SIGSTOP)
+        # kill() returns before every thread has stopped: wait until the kernel says so.
+        deadline = time.monotonic() + 10
+        while not all(_stopped(pid) for pid in self._frozen):
+            if time.monotonic() > deadline:
+                raise DbServerError(f"{self.kind} did not stop on SIGSTOP")
+            time.sleep(0.01)
 
     def thaw(self):
         for pid in getattr(self, "_frozen", []):
