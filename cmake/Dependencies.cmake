@@ -17,8 +17,15 @@ find_library(HTTP_PARSER_LIB http_parser REQUIRED)
 find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)
 find_library(SOCI_CORE_LIB soci_core REQUIRED)
 find_library(SOCI_SQLITE3_LIB soci_sqlite3 REQUIRED)
+find_library(SOCI_MYSQL_LIB soci_mysql REQUIRED)
+find_library(SOCI_POSTGRESQL_LIB soci_postgresql REQUIRED)
 find_library(SQLITE3_LIB sqlite3 REQUIRED)
+# SOCI's backend headers include the client libraries' headers (mysql.h, libpq-fe.h).
+pkg_check_modules(MARIADB REQUIRED IMPORTED_TARGET libmariadb)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 
 add_library(tatou_soci INTERFACE)
 target_include_directories(tatou_soci INTERFACE ${SOCI_INCLUDE_DIR})
-target_link_libraries(tatou_soci INTERFACE ${SOCI_SQLITE3_LIB} ${SOCI_CORE_LIB} ${SQLITE3_LIB} ${CMAKE_DL_LIBS})
+target_link_libraries(tatou_soci INTERFACE
+  ${SOCI_SQLITE3_LIB} ${SOCI_MYSQL_LIB} ${SOCI_POSTGRESQL_LIB} ${SOCI_CORE_LIB} ${SQLITE3_LIB}
+  PkgConfig::MARIADB PkgConfig::LIBPQ ${CMAKE_DL_LIBS})

@@ -7,7 +7,7 @@ BUILD_PKGS=(
   build-essential cmake ninja-build pkg-config git
   librestinio-dev libasio-dev libhttp-parser-dev libfmt-dev
   libqpdf-dev
-  libsoci-dev libboost-dev libsqlite3-dev sqlite3
+  libsoci-dev libboost-dev libsqlite3-dev sqlite3 libmariadb-dev libpq-dev
   libsodium-dev
   librnp-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev
@@ -19,6 +19,7 @@ TEST_PKGS=(
   ghostscript mupdf-tools poppler-utils libimage-exiftool-perl
   clang libclang-rt-14-dev
   prometheus prometheus-alertmanager python3-yaml
+  mariadb-server mariadb-client postgresql haproxy docker-compose systemd
 )
 
 want=("${BUILD_PKGS[@]}")
@@ -32,5 +33,14 @@ if ((${#missing[@]})); then
   SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
+  # The database packages would start their system-wide servers on install; the tests start
+  # their own throwaway ones. A policy-rc.d that refuses (exit 101) keeps the packages quiet.
+  added_policy=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod 755 /usr/sbin/policy-rc.d
+    added_policy=1
+  fi
+  trap 'if [[ -n "$added_policy" ]]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi' EXIT
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

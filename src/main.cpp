@@ -6,6 +6,7 @@
 #include "cli/audit.hpp"
 #include "cli/inventory.hpp"
 #include "cli/rmap.hpp"
+#include "cli/migrate.hpp"
 #include "cli/serve.hpp"
 #include "cli/watermark.hpp"
 #include "core/crypto.hpp"
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
     tatou::cli::add_audit_command(app, audit_args);
     tatou::cli::RmapArgs rmap_args;
     tatou::cli::add_rmap_command(app, rmap_args);
+    tatou::cli::MigrateArgs migrate_args;
+    tatou::cli::add_migrate_command(app, migrate_args);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -39,5 +42,6 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("admin")) return tatou::cli::run_admin(app, admin_args);
     if (app.got_subcommand("audit")) return tatou::cli::run_audit(app, audit_args);
     if (app.got_subcommand("rmap")) return tatou::cli::run_rmap(app, rmap_args);
+    if (app.got_subcommand("migrate")) return tatou::cli::run_migrate(migrate_args);
     return 2;
 }

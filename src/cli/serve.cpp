@@ -23,6 +23,7 @@
 #include "obs/metrics.hpp"
 #include "obs/audit_log.hpp"
 #include "obs/telemetry.hpp"
+#include "store/db_url.hpp"
 #include "store/file_store.hpp"
 #include "store/sql_store.hpp"
 
@@ -78,19 +79,15 @@ std::string load_or_create_secret(const fs::path& file, const std::string& setti
 }
 
 DbConfig db_config(const config::Settings& s) {
-    DbConfig db;
-    if (s.db_url.rfind("sqlite:", 0) == 0) {
-        db.backend = DbBackend::sqlite;
-        const fs::path file = s.db_url.substr(7);
+    const DbUrl url = parse_db_url(s.db_url);  // resolve() has already checked it
+    if (url.backend == DbBackend::sqlite) {
+        const fs::path file = url.path;
         if (!file.parent_path().empty()) prepare_dir(file.parent_path(), "TATOU_DB");
-        db.soci_connect = "db=" + file.string() + " timeout=10";
-    } else if (s.db_url.rfind("mysql://", 0) == 0) {
-        db.backend = DbBackend::mysql;
-    } else {
-        db.backend = DbBackend::postgresql;
     }
-    db.pool_size = static_cast<std::size_t>(s.io_threads + s.workers + 2);
-    return db;
+    // Every I/O thread and worker can hold a connection at once, plus two for housekeeping.
+    const auto pool = static_cast<std::size_t>(s.io_threads + s.workers + 2);
+    // A dead server costs a request at most a third of its time limit (and never under 2 s).
+    return db_config_from_url(s.db_url, pool, std::max(2, s.request_timeout / 3));
 }
 
 obs::AuditConfig audit_config(const config::Settings& s) {
@@ -185,13 +182,20 @@ int run_serve(const ServeFlags& flags) {
 
         prepare_dir(settings.data_dir, "TATOU_DATA_DIR");
         prepare_dir(settings.storage_dir, "TATOU_STORAGE_DIR");
-        secret = settings.legacy_secret ? *settings.legacy_secret : load_or_create_secret(settings.secret_key_file, "TATOU_SECRET_KEY_FILE");
         files = std::make_unique<FileStore>(settings.storage_dir);
         try {
             store = std::make_unique<SqlStore>(db_config(settings));
         } catch (const Error& e) {
             throw SettingError("TATOU_DB: cannot open " + config::masked_db_url(settings.db_url) + ": " + e.what());
         }
+        // After the database: a refused start leaves no new secret behind and logs one line.
+        secret = settings.legacy_secret ? *settings.legacy_secret : load_or_create_secret(settings.secret_key_file, "TATOU_SECRET_KEY_FILE");
+        store->on_availability_change([](bool up) {
+            if (up)
+                spdlog::warn("database reachable again");
+            else
+                spdlog::error("database unreachable: answering 503 until it is back");
+        });
         audit = std::make_unique<obs::AuditLog>(audit_config(settings));
         admin_token = load_or_create_secret(settings.admin_token_file, "TATOU_ADMIN_TOKEN_FILE");
     } catch (const SettingError& e) {
@@ -203,10 +207,15 @@ int run_serve(const ServeFlags& flags) {
     }
 
     // Files a crash left behind: temp files and files no row refers to.
-    const auto paths = store->all_file_paths();
-    const std::set<std::string> referenced(paths.begin(), paths.end());
-    if (const auto n = files->sweep(referenced, std::chrono::minutes(10))) spdlog::info("removed {} orphan files", n);
-    store->purge_expired_tokens(unix_now());
+    try {
+        const auto paths = store->all_file_paths();
+        const std::set<std::string> referenced(paths.begin(), paths.end());
+        if (const auto n = files->sweep(referenced, std::chrono::minutes(10))) spdlog::info("removed {} orphan files", n);
+        store->purge_expired_tokens(unix_now());
+    } catch (const Error& e) {
+        std::cerr << "tatou: cannot start: " << e.what() << "\n";
+        return 2;
+    }
 
     watermark::Registry methods;
     watermark::add_builtin_methods(methods);
@@ -248,6 +257,17 @@ int run_serve(const ServeFlags& flags) {
         spdlog::warn("the audit verification key is in {}: copy it off this machine and delete it there",
                      audit->verify_key_path().string());
     telemetry.record(obs::Event{obs::Action::sys_startup});
+    // A database outage is an audit event and a metric, beside the diagnostic line.
+    store->on_availability_change([&telemetry, &metrics](bool up) {
+        obs::Event e;
+        e.action = obs::Action::sys_db_unavailable;
+        e.outcome = up ? obs::Outcome::success : obs::Outcome::failure;
+        e.reason = up ? Reason::none : Reason::unavailable;
+        if (!up) metrics.db_error("connect");
+        telemetry.record(std::move(e));
+        if (up) spdlog::warn("database reachable again");
+        else spdlog::error("database unreachable: answering 503 until it is back");
+    });
 
     http::HttpOptions http;
     http.host = settings.listen.host;
@@ -262,6 +282,7 @@ int run_serve(const ServeFlags& flags) {
     http.admin_host = settings.admin_listen.host;
     http.admin_port = settings.admin_listen.port;
     http.on_reload = [&] { rmap_keys.reload(); };
+    http.trusted_proxies = settings.trusted_proxies;
     try {
         http::serve(http, services, [&] {
             spdlog::info("tatou {} listening on {}:{} (db {})", TATOU_VERSION, http.host, http.port,
@@ -271,6 +292,7 @@ int run_serve(const ServeFlags& flags) {
         std::cerr << "tatou: cannot listen on " << http.host << ":" << http.port << ": " << e.what() << "\n";
         return 2;
     }
+    store->on_availability_change(nullptr);  // the telemetry it reports to ends here
     audit->stop();
     spdlog::info("stopped");
     return 0;

@@ -1,11 +1,14 @@
 #include "config/settings.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
 
 #include "core/validation.hpp"
+#include "store/db_url.hpp"
 
 namespace tatou::config {
 
@@ -41,6 +44,8 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_LOGIN_MAX_FAILURES_PER_IP", "login-max-failures-per-ip", "", "50", "failed logins per IP per window"},
         {"TATOU_LOGIN_WINDOW", "login-window", "", "60", "login throttling window, seconds"},
         {"TATOU_REQUEST_TIMEOUT", "request-timeout", "", "60", "read/handle/write time limit per request, seconds"},
+        {"TATOU_TRUSTED_PROXIES", "trusted-proxies", "", "",
+         "comma-separated IPs of load balancers whose X-Forwarded-For gives the client address"},
         {"TATOU_ARGON2_OPS", "argon2-ops", "", "2", "Argon2id passes for password hashes"},
         {"TATOU_ARGON2_MEM_KIB", "argon2-mem-kib", "", "19456", "Argon2id memory for password hashes, KiB"},
         {"TATOU_NODE_ID", "node-id", "", "", "this node's name in the audit log (default: host name)"},
@@ -121,33 +126,16 @@ bool parse_bool(const std::string& name, const std::string& value) {
 }
 
 void check_db_url(const std::string& url) {
-    if (url.rfind("sqlite:", 0) == 0) {
-        if (url.size() == 7) throw SettingError("TATOU_DB: sqlite: needs a file path");
-        return;
+    try {
+        (void)parse_db_url(url);
+    } catch (const DbUrlError& e) {
+        throw SettingError(std::string("TATOU_DB: ") + e.what());
     }
-    for (const char* scheme : {"mysql://", "postgresql://", "postgres://"}) {
-        const std::string s(scheme);
-        if (url.rfind(s, 0) != 0) continue;
-        const auto rest = url.substr(s.size());
-        const auto at = rest.rfind('@');
-        const auto slash = rest.find('/', at == std::string::npos ? 0 : at);
-        if (slash == std::string::npos || slash + 1 >= rest.size())
-            throw SettingError("TATOU_DB: expected " + s + "user:pass@host:port/db");
-        return;
-    }
-    throw SettingError("TATOU_DB: unsupported URL scheme (sqlite:, mysql://, postgresql://)");
 }
 
 }  // namespace
 
-std::string masked_db_url(const std::string& url) {
-    const auto scheme_end = url.find("://");
-    const auto at = url.rfind('@');
-    if (scheme_end == std::string::npos || at == std::string::npos) return url;
-    const auto colon = url.find(':', scheme_end + 3);
-    if (colon == std::string::npos || colon > at) return url;
-    return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
+std::string masked_db_url(const std::string& url) { return tatou::masked_db_url(url); }
 
 void load_dotenv(const fs::path& file) {
     std::ifstream in(file);
@@ -179,7 +167,9 @@ RawSettings from_environment() {
             const auto v = getenv_or_empty(n);
             return v.empty() ? std::string(d) : v;
         };
-        raw["TATOU_DB"] = "mysql://" + var("DB_USER", "tatou") + ":" + var("DB_PASSWORD", "tatou") + "@" +
+        // The raw values may hold URL delimiters ('@', '/', ':'): encode them.
+        raw["TATOU_DB"] = "mysql://" + percent_encode_component(var("DB_USER", "tatou")) + ":" +
+                          percent_encode_component(var("DB_PASSWORD", "tatou")) + "@" +
                           var("DB_HOST", "db") + ":" + var("DB_PORT", "3306") + "/" + var("DB_NAME", "tatou");
     }
     if (!getenv_or_empty("SECRET_KEY").empty()) raw["SECRET_KEY"] = getenv_or_empty("SECRET_KEY");
@@ -237,6 +227,19 @@ Settings resolve(const RawSettings& raw) {
         static_cast<int>(parse_int("TATOU_LOGIN_MAX_FAILURES_PER_IP", v["TATOU_LOGIN_MAX_FAILURES_PER_IP"], 1, 1000000));
     s.login_window = static_cast<int>(parse_int("TATOU_LOGIN_WINDOW", v["TATOU_LOGIN_WINDOW"], 1, 86400));
     s.request_timeout = static_cast<int>(parse_int("TATOU_REQUEST_TIMEOUT", v["TATOU_REQUEST_TIMEOUT"], 1, 3600));
+    s.trusted_proxies.clear();
+    for (std::size_t start = 0; start <= v["TATOU_TRUSTED_PROXIES"].size();) {
+        const auto& list = v["TATOU_TRUSTED_PROXIES"];
+        const auto comma = std::min(list.find(',', start), list.size());
+        const std::string ip = validation::trim(list.substr(start, comma - start));
+        if (!ip.empty()) {
+            unsigned char buf[16];
+            if (::inet_pton(AF_INET, ip.c_str(), buf) != 1 && ::inet_pton(AF_INET6, ip.c_str(), buf) != 1)
+                throw SettingError("TATOU_TRUSTED_PROXIES: '" + ip + "' is not an IP address");
+            s.trusted_proxies.push_back(ip);
+        }
+        start = comma + 1;
+    }
     s.argon2_ops = static_cast<int>(parse_int("TATOU_ARGON2_OPS", v["TATOU_ARGON2_OPS"], 1, 10));
     s.argon2_mem_kib = static_cast<int>(parse_int("TATOU_ARGON2_MEM_KIB", v["TATOU_ARGON2_MEM_KIB"], 8, 1 << 20));
     s.node_id = v["TATOU_NODE_ID"];

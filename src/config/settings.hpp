@@ -58,6 +58,7 @@ struct Settings {
     int login_max_failures_per_ip = 50;
     int login_window = 60;
     int request_timeout = 60;
+    std::vector<std::string> trusted_proxies;
     int argon2_ops = 2;
     int argon2_mem_kib = 19456;
     std::string node_id;  // empty: the host name

@@ -89,6 +89,14 @@ IssuedToken AccountService::login(const std::string& client_ip, const std::strin
     // Checked only after the password, so a lock never tells a guesser that an account exists.
     if (containment_ != nullptr && containment_->account_locked(user->id))
         throw Error(Errc::locked, Reason::account_locked, "Account locked by an administrator");
+    // A hash imported from the original platform (or with outdated costs) is replaced while we
+    // hold the password; a failure here must not cost the user this login.
+    if (hasher_.needs_rehash(user->password_hash)) {
+        try {
+            store_.set_password_hash(user->id, hasher_.hash(password));
+        } catch (const Error&) {
+        }
+    }
     return issue(user->id);
 }
 

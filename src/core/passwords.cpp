@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "core/error.hpp"
+#include "core/legacy_passwords.hpp"
 
 namespace tatou {
 
@@ -17,8 +18,15 @@ std::string PasswordHasher::hash(std::string_view password) const {
 }
 
 bool PasswordHasher::verify(std::string_view stored_hash, std::string_view password) const {
+    if (is_werkzeug_hash(stored_hash)) return verify_werkzeug_hash(stored_hash, password).value_or(false);
     const std::string h(stored_hash);
     return crypto_pwhash_str_verify(h.c_str(), password.data(), password.size()) == 0;
+}
+
+bool PasswordHasher::needs_rehash(std::string_view stored_hash) const {
+    if (is_werkzeug_hash(stored_hash)) return true;
+    const std::string h(stored_hash);
+    return crypto_pwhash_str_needs_rehash(h.c_str(), cost_.ops, cost_.mem_bytes) != 0;
 }
 
 void PasswordHasher::verify_dummy(std::string_view password) const { (void)verify(dummy_hash_, password); }

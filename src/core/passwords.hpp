@@ -1,5 +1,6 @@
 #pragma once
-// Argon2id password hashes (libsodium's self-describing "$argon2id$..." strings).
+// Argon2id password hashes (libsodium's self-describing "$argon2id$..." strings). verify() also
+// accepts the original platform's Werkzeug hashes, which needs_rehash() then reports.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -16,6 +17,8 @@ public:
     explicit PasswordHasher(PasswordCost cost);
     std::string hash(std::string_view password) const;
     bool verify(std::string_view stored_hash, std::string_view password) const;
+    // True for a legacy (Werkzeug) hash or an Argon2id hash with other costs than ours.
+    bool needs_rehash(std::string_view stored_hash) const;
     // Same work as a real verify, for unknown accounts: login timing does not reveal them.
     void verify_dummy(std::string_view password) const;
 

@@ -11,6 +11,7 @@
 #include "api/admin.hpp"
 #include "api/routes.hpp"
 #include "core/crypto.hpp"
+#include "http/client_address.hpp"
 #include "http/form_parser.hpp"
 #include "http/security_headers.hpp"
 #include "http/worker_pool.hpp"
@@ -76,7 +77,19 @@ bool parse_traceparent(std::string_view v, std::string& trace, std::string& span
     return true;
 }
 
-api::Request make_request(const restinio::request_handle_t& req) {
+// Every X-Forwarded-For field, joined in order: a proxy may add its own field rather than
+// append to the client's, and only the last entry is the proxy's.
+std::string forwarded_for(const restinio::http_request_header_t& h) {
+    std::string joined;
+    h.for_each_value_of("X-Forwarded-For", [&](restinio::string_view_t v) {
+        if (!joined.empty()) joined += ", ";
+        joined.append(v.data(), v.size());
+        return restinio::http_header_fields_t::continue_enumeration();
+    });
+    return joined;
+}
+
+api::Request make_request(const restinio::request_handle_t& req, const HttpOptions& options) {
     api::Request r;
     const auto& h = req->header();
     r.method = std::string(h.method().c_str());
@@ -84,7 +97,8 @@ api::Request make_request(const restinio::request_handle_t& req) {
     r.body = std::string_view(req->body());
     r.content_type = header_or_empty(*req, restinio::http_field::content_type);
     r.authorization = header_or_empty(*req, restinio::http_field::authorization);
-    r.client_ip = req->remote_endpoint().address().to_string();
+    r.client_ip = client_address(req->remote_endpoint().address().to_string(),
+                                 forwarded_for(h), options.trusted_proxies);
     const auto incoming = h.opt_value_of("X-Request-ID");
     r.request_id = incoming && safe_request_id(*incoming) ? std::string(*incoming) : crypto::random_hex(16);
     auto& info = r.info;
@@ -117,7 +131,7 @@ public:
 
     restinio::request_handling_status_t handle(const api::Route& route, const restinio::request_handle_t& req,
                                                const restinio::router::route_params_t& params) {
-        auto request = std::make_shared<api::Request>(make_request(req));
+        auto request = std::make_shared<api::Request>(make_request(req, options_));
         started();
         if (refused_source(req, *request, &route)) return restinio::request_accepted();
         for (const auto& name : {"id", "link"})
@@ -151,7 +165,7 @@ public:
     }
 
     restinio::request_handling_status_t method_not_allowed(const restinio::request_handle_t& req) {
-        auto request = make_request(req);
+        auto request = make_request(req, options_);
         started();
         if (refused_source(req, request, nullptr)) return restinio::request_accepted();
         send(req, request, api::error_reply(405, "Method not allowed", request));
@@ -160,7 +174,7 @@ public:
     }
 
     restinio::request_handling_status_t not_matched(const restinio::request_handle_t& req) {
-        auto request = make_request(req);
+        auto request = make_request(req, options_);
         started();
         if (refused_source(req, request, nullptr)) return restinio::request_accepted();
         auto reply = req->header().method() == restinio::http_method_get()
@@ -175,7 +189,7 @@ public:
     static constexpr std::uint64_t kMultipartOverhead = 64 * 1024;
 
     restinio::request_handling_status_t admin(const restinio::request_handle_t& req) {
-        auto request = make_request(req);
+        auto request = make_request(req, options_);
         send(req, request, api::admin_dispatch(request, services_));
         return restinio::request_accepted();
     }

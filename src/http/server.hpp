@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/services.hpp"
 
@@ -29,6 +30,7 @@ struct HttpOptions {
     std::uint16_t admin_port = 0;
     // Runs on a worker thread for each SIGHUP (configuration reload); empty = SIGHUP ignored.
     std::function<void()> on_reload;
+    std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For names the client
 };
 
 // Serves until SIGTERM or SIGINT, then stops accepting, finishes queued work and returns.

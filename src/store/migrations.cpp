@@ -21,8 +21,46 @@ std::string expand(std::string stmt, DbBackend backend) {
     const std::string key = "{pk}";
     for (auto pos = stmt.find(key); pos != std::string::npos; pos = stmt.find(key))
         stmt.replace(pos, key.size(), primary_key(backend));
+    // MariaDB: InnoDB (foreign keys, transactions), utf8mb4 whatever the server default, and a
+    // binary collation so unique columns compare exactly as on SQLite and PostgreSQL ('Bob' and
+    // 'bob' are two logins everywhere).
+    if (backend == DbBackend::mysql && stmt.rfind("CREATE TABLE", 0) == 0)
+        stmt += " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
     return stmt;
 }
+
+// Nodes sharing one database may start together (the lock key is "tatou" in ASCII): one applies the migrations, the others wait
+// and then find nothing left to do. SQLite serialises writers by itself.
+class SchemaLock {
+public:
+    SchemaLock(soci::session& sql, DbBackend backend) : sql_(sql), backend_(backend) {
+        int got = 0;
+        if (backend_ == DbBackend::mysql)
+            sql_ << "SELECT GET_LOCK('tatou_schema', 60)", soci::into(got);
+        else if (backend_ == DbBackend::postgresql)
+            sql_ << "SELECT 1 FROM (SELECT pg_advisory_lock(500108949365)) AS l", soci::into(got);
+        else
+            got = 1;
+        if (got != 1) throw std::runtime_error("timed out waiting for another node's schema migration");
+    }
+    ~SchemaLock() {
+        try {
+            int released = 0;
+            if (backend_ == DbBackend::mysql)
+                sql_ << "SELECT RELEASE_LOCK('tatou_schema')", soci::into(released);
+            else if (backend_ == DbBackend::postgresql)
+                sql_ << "SELECT 1 FROM (SELECT pg_advisory_unlock(500108949365)) AS l", soci::into(released);
+        } catch (const std::exception&) {
+            // The server drops session locks with the connection anyway.
+        }
+    }
+    SchemaLock(const SchemaLock&) = delete;
+    SchemaLock& operator=(const SchemaLock&) = delete;
+
+private:
+    soci::session& sql_;
+    DbBackend backend_;
+};
 
 }  // namespace
 
@@ -78,9 +116,11 @@ const std::vector<Migration>& migrations() {
              " result CHAR(32))",
              "CREATE INDEX ix_rmap_sessions_identity ON rmap_sessions(identity)",
              "CREATE INDEX ix_rmap_sessions_expiry ON rmap_sessions(expires_at)",
-             // '!' is no Argon2 string, so no password verifies; ':' is not allowed in logins.
-             "INSERT INTO users(email, email_key, login, hpassword, created_at)"
-             " VALUES('rmap-system@tatou.invalid', 'rmap-system@tatou.invalid', 'system:rmap', '!', 0)",
+             // '!' is no Argon2 string, so no password verifies; ':' is not allowed in logins. Id -1
+             // keeps every positive id free (an import from the original keeps its ids, and API ids
+             // must be positive) without moving any backend's auto-increment counter.
+             "INSERT INTO users(id, email, email_key, login, hpassword, created_at)"
+             " VALUES(-1, 'rmap-system@tatou.invalid', 'rmap-system@tatou.invalid', 'system:rmap', '!', 0)",
          }},
         // Containment that must survive a restart and hold on every node: account locks and
         // source blocks (until = 0 means until lifted), read-only mode and the token-key
@@ -113,12 +153,16 @@ int current_schema_version(soci::session& sql) {
 }
 
 void migrate(soci::session& sql, DbBackend backend) {
-    sql << "CREATE TABLE IF NOT EXISTS schema_migrations ("
-           " version INTEGER NOT NULL PRIMARY KEY,"
-           " applied_at BIGINT NOT NULL)";
+    const SchemaLock lock(sql, backend);
+    sql << expand("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                  " version INTEGER NOT NULL PRIMARY KEY,"
+                  " applied_at BIGINT NOT NULL)",
+                  backend);
     const int have = current_schema_version(sql);
     for (const auto& m : migrations()) {
         if (m.version <= have) continue;
+        // MariaDB commits DDL implicitly, so there a failed migration can leave its earlier
+        // statements applied; SQLite and PostgreSQL roll the whole step back.
         soci::transaction tr(sql);
         for (const auto& stmt : m.statements) sql << expand(stmt, backend);
         const long long now = unix_now();

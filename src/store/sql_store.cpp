@@ -1,12 +1,19 @@
 #include "store/sql_store.hpp"
 
+#include <chrono>
+#include <type_traits>
+
 #include <soci/soci.h>
+#include <soci/mysql/soci-mysql.h>
+#include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "store/dialect.hpp"
 #include "store/hot_queries.hpp"
 #include "store/migrations.hpp"
+#include "store/query_watchdog.hpp"
 
 namespace tatou {
 namespace {
@@ -19,62 +26,40 @@ bool is_unique_violation(const soci::soci_error& e) {
 }
 
 [[noreturn]] void unavailable(const std::exception& e) {
-    // The driver text may hold table names or credentials: it goes to the diagnostic log only.
-    spdlog::error("database error: {}", e.what());
+    // The driver text may hold table names or user names: it goes to the diagnostic log only.
+    spdlog::error("database error: {}", sanitized_driver_message(e.what()));
     throw Error(Errc::unavailable, "database unavailable");
 }
 
-// Runs one unit of database work; maps driver failures to Errc::unavailable.
-template <class F>
-auto guarded(soci::connection_pool& pool, F&& work) {
-    try {
-        soci::session sql(pool);
-        return work(sql);
-    } catch (const Error&) {
-        throw;
-    } catch (const soci::soci_error& e) {
-        unavailable(e);
-    } catch (const std::runtime_error& e) {
-        unavailable(e);
-    }
+std::int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
+
+// A pooled connection idle longer than this is checked with a round-trip before use: a server
+// restarted while Tatou was idle has silently invalidated it.
+constexpr std::int64_t kIdleCheckMs = 1000;
 
 long long ll(std::int64_t v) { return static_cast<long long>(v); }
 
-// Backends report integer columns as int, long long or unsigned depending on the declared type.
-std::int64_t int_at(const soci::row& r, std::size_t i) {
-    switch (r.get_properties(i).get_data_type()) {
-        case soci::dt_integer: return r.get<int>(i);
-        case soci::dt_unsigned_long_long: return static_cast<std::int64_t>(r.get<unsigned long long>(i));
-        case soci::dt_long_long: return r.get<long long>(i);
-        default: return static_cast<std::int64_t>(r.get<double>(i));
+// Rows are read into typed variables, never through soci::row: SQLite reports an INTEGER
+// PRIMARY KEY column as a 32-bit int there and SOCI truncates ids beyond 2^31 on the way.
+struct DocumentRow {
+    long long id = 0, owner = 0, size = 0;
+    std::string name, path, creation, sha256;
+    Document value() const { return Document{id, owner, name, path, creation, sha256, size}; }
+};
+
+struct VersionRow {
+    long long id = 0, document_id = 0;
+    std::string link, intended_for, secret, method, position, path;
+    soci::indicator position_ind = soci::i_null;
+    Version value() const {
+        Version v{id, document_id, link, intended_for, secret, method, std::nullopt, path};
+        if (position_ind == soci::i_ok) v.position = position;
+        return v;
     }
-}
-
-Document document_from(const soci::row& r) {
-    Document d;
-    d.id = int_at(r, 0);
-    d.owner = int_at(r, 1);
-    d.name = r.get<std::string>(2);
-    d.path = r.get<std::string>(3);
-    d.creation = r.get<std::string>(4);
-    d.sha256 = r.get<std::string>(5);
-    d.size = int_at(r, 6);
-    return d;
-}
-
-Version version_from(const soci::row& r) {
-    Version v;
-    v.id = int_at(r, 0);
-    v.document_id = int_at(r, 1);
-    v.link = r.get<std::string>(2);
-    v.intended_for = r.get<std::string>(3);
-    v.secret = r.get<std::string>(4);
-    v.method = r.get<std::string>(5);
-    if (r.get_indicator(6) == soci::i_ok) v.position = r.get<std::string>(6);
-    v.path = r.get<std::string>(7);
-    return v;
-}
+};
 
 constexpr const char* kDocumentColumns = "id, ownerid, name, path, creation, sha256, size";
 constexpr const char* kVersionColumns =
@@ -85,69 +70,155 @@ constexpr const char* kVersionColumns =
 SqlStore::SqlStore(const DbConfig& config) : config_(config) {
     try {
         pool_ = std::make_unique<soci::connection_pool>(config.pool_size);
-        for (std::size_t i = 0; i < config.pool_size; ++i) {
-            auto& s = pool_->at(i);
-            switch (config.backend) {
-                case DbBackend::sqlite:
-                    s.open(*soci::factory_sqlite3(), config.soci_connect);
-                    s << "PRAGMA journal_mode=WAL";
-                    s << "PRAGMA synchronous=FULL";  // an acknowledged write survives kill -9
-                    s << "PRAGMA foreign_keys=ON";
-                    break;
-                case DbBackend::mysql:
-                case DbBackend::postgresql:
-                    throw Error(Errc::unavailable, "this build has no driver for that database backend");
-            }
-        }
-        soci::session sql(*pool_);
-        migrate(sql, config.backend);
-        hot_.resize(config.pool_size);
+        for (std::size_t i = 0; i < config.pool_size; ++i) open_connection(pool_->at(i));
+        migrate(pool_->at(0), config.backend);
+        slots_.resize(config.pool_size);
+        if (config.backend == DbBackend::postgresql)
+            watchdog_ = std::make_unique<QueryWatchdog>(std::chrono::milliseconds(config.query_timeout_ms));
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {
-        unavailable(e);
+        spdlog::debug("database open failed: {}", sanitized_driver_message(e.what()));
+        throw Error(Errc::unavailable, describe_open_failure(e.what()));
     }
 }
 
 SqlStore::~SqlStore() = default;
 
+void SqlStore::open_connection(soci::session& s) {
+    switch (config_.backend) {
+        case DbBackend::sqlite: s.open(*soci::factory_sqlite3(), config_.soci_connect); break;
+        case DbBackend::mysql: s.open(*soci::factory_mysql(), config_.soci_connect); break;
+        case DbBackend::postgresql: s.open(*soci::factory_postgresql(), config_.soci_connect); break;
+    }
+    configure_session(s, config_.backend);
+}
+
+// The connection's socket, for the watchdog (-1: not watched).
+int SqlStore::socket_of(std::size_t slot) {
+    if (!watchdog_) return -1;
+    auto* backend = static_cast<soci::postgresql_session_backend*>(pool_->at(slot).get_backend());
+    return backend && backend->conn_ ? PQsocket(backend->conn_) : -1;
+}
+
+void SqlStore::on_availability_change(AvailabilityListener listener) {
+    std::lock_guard lock(listener_mutex_);
+    listener_ = std::move(listener);
+}
+
+void SqlStore::set_available(bool up) {
+    if (available_.exchange(up) == up) return;
+    if (!up) outages_.fetch_add(1);
+    std::lock_guard lock(listener_mutex_);
+    if (listener_) listener_(up);
+}
+
+// Brings a leased connection back to a known-good state before work runs on it.
+void SqlStore::make_usable(std::size_t slot) {
+    Slot& s = slots_[slot];
+    soci::session& sql = pool_->at(slot);
+    const auto now = steady_ms();
+    const bool suspect = s.broken || s.checked_epoch != epoch_.load() ||
+                         (config_.backend != DbBackend::sqlite && now - s.last_used_ms > kIdleCheckMs);
+    if (suspect) {
+        bool alive = !s.broken;
+        if (alive) {
+            try {
+                const auto guard = watchdog_ ? watchdog_->watch(socket_of(slot)) : QueryWatchdog::Guard(nullptr, 0);
+                int one = 0;
+                sql << "SELECT 1", soci::into(one);
+            } catch (const std::exception&) {
+                alive = false;
+            }
+        }
+        if (!alive) {
+            s.hot.reset();  // its statements belong to the old connection
+            s.broken = true;
+            sql.reconnect();  // throws while the server is still away
+            configure_session(sql, config_.backend);
+            s.broken = false;
+            spdlog::info("database connection {} reopened", slot);
+        }
+        s.checked_epoch = epoch_.load();
+    }
+    s.last_used_ms = now;
+}
+
+// After a failed call: a lost connection starts (or continues) an outage.
+void SqlStore::note_failure(std::size_t slot) {
+    Slot& s = slots_[slot];
+    s.hot.reset();  // prepared again on next use, after the connection recovers
+    if (s.broken || !pool_->at(slot).is_connected()) {
+        s.broken = true;
+        epoch_.fetch_add(1);  // every other connection is re-checked before its next use
+        set_available(false);
+    }
+}
+
 template <class F>
-auto SqlStore::with_hot_queries(F&& work) {
-    const std::size_t slot = pool_->lease();
+auto SqlStore::run_on_slot(F&& work) {
+    std::size_t slot = 0;
+    if (!pool_->try_lease(slot, config_.lease_timeout_ms)) {
+        Error busy(Errc::unavailable, "database busy");
+        busy.retry_after = 2;
+        throw busy;
+    }
     struct GiveBack {
         soci::connection_pool& pool;
         std::size_t slot;
         ~GiveBack() { pool.give_back(slot); }
     } give_back{*pool_, slot};
+    using Result = std::invoke_result_t<F&, soci::session&, std::size_t>;
     try {
-        if (!hot_[slot]) hot_[slot] = std::make_unique<HotQueries>(pool_->at(slot));
-        return work(*hot_[slot]);
-    } catch (const soci::soci_error& e) {
-        hot_[slot].reset();  // prepared again on next use, after the connection recovers
-        unavailable(e);
-    } catch (const std::runtime_error& e) {
-        hot_[slot].reset();
+        make_usable(slot);
+        const auto guard = watchdog_ ? watchdog_->watch(socket_of(slot)) : QueryWatchdog::Guard(nullptr, 0);
+        if constexpr (std::is_void_v<Result>) {
+            work(pool_->at(slot), slot);
+            set_available(true);
+        } else {
+            Result result = work(pool_->at(slot), slot);
+            set_available(true);
+            return result;
+        }
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        note_failure(slot);
         unavailable(e);
     }
 }
 
+template <class F>
+auto SqlStore::run(F&& work) {
+    return run_on_slot([&](soci::session& sql, std::size_t) { return work(sql); });
+}
+
+template <class F>
+auto SqlStore::with_hot_queries(F&& work) {
+    return run_on_slot([&](soci::session& sql, std::size_t slot) {
+        if (!slots_[slot].hot) slots_[slot].hot = std::make_unique<HotQueries>(sql);
+        return work(*slots_[slot].hot);
+    });
+}
+
 int SqlStore::schema_version() {
-    return guarded(*pool_, [](soci::session& sql) { return current_schema_version(sql); });
+    return run([](soci::session& sql) { return current_schema_version(sql); });
 }
 
 bool SqlStore::ping() {
     try {
-        soci::session sql(*pool_);
-        int one = 0;
-        sql << "SELECT 1", soci::into(one);
-        return one == 1;
-    } catch (const std::exception&) {
+        return run([](soci::session& sql) {
+            int one = 0;
+            sql << "SELECT 1", soci::into(one);
+            return one == 1;
+        });
+    } catch (const Error&) {
         return false;
     }
 }
 
 UserId SqlStore::create_user(const User& user, const std::string& email_key) {
-    return guarded(*pool_, [&](soci::session& sql) -> UserId {
+    return run([&](soci::session& sql) -> UserId {
         long long id = 0;
         const long long now = static_cast<long long>(std::time(nullptr));
         try {
@@ -174,22 +245,22 @@ static std::optional<User> one_user(soci::session& sql, const std::string& where
 }
 
 std::optional<User> SqlStore::find_user_by_email_key(const std::string& email_key) {
-    return guarded(*pool_, [&](soci::session& sql) { return one_user(sql, "email_key = :k", email_key); });
+    return run([&](soci::session& sql) { return one_user(sql, "email_key = :k", email_key); });
 }
 
 std::optional<User> SqlStore::find_user(UserId id) {
-    return guarded(*pool_, [&](soci::session& sql) { return one_user(sql, "id = :k", ll(id)); });
+    return run([&](soci::session& sql) { return one_user(sql, "id = :k", ll(id)); });
 }
 
 void SqlStore::set_password_hash(UserId id, const std::string& hash) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         sql << "UPDATE users SET hpassword = :h WHERE id = :i", soci::use(hash), soci::use(ll(id));
     });
 }
 
 void SqlStore::insert_token(const std::string& token_hash, UserId user, std::int64_t issued_at,
                             std::int64_t expires_at) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         sql << "INSERT INTO tokens(token_hash, user_id, issued_at, expires_at, revoked)"
                " VALUES(:h, :u, :i, :e, 0)",
             soci::use(token_hash), soci::use(ll(user)), soci::use(ll(issued_at)), soci::use(ll(expires_at));
@@ -201,25 +272,25 @@ std::optional<TokenRecord> SqlStore::find_token(const std::string& token_hash) {
 }
 
 void SqlStore::revoke_token(const std::string& token_hash) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         sql << "UPDATE tokens SET revoked = 1 WHERE token_hash = :h", soci::use(token_hash);
     });
 }
 
 void SqlStore::revoke_user_tokens(UserId user) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         sql << "UPDATE tokens SET revoked = 1 WHERE user_id = :u", soci::use(ll(user));
     });
 }
 
 void SqlStore::purge_expired_tokens(std::int64_t now) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         sql << "DELETE FROM tokens WHERE expires_at < :n", soci::use(ll(now));
     });
 }
 
 DocumentId SqlStore::insert_document(const Document& doc) {
-    return guarded(*pool_, [&](soci::session& sql) -> DocumentId {
+    return run([&](soci::session& sql) -> DocumentId {
         long long id = 0;
         sql << "INSERT INTO documents(name, path, ownerid, creation, sha256, size)"
                " VALUES(:n, :p, :o, :c, :s, :z) RETURNING id",
@@ -235,31 +306,46 @@ std::vector<Document> SqlStore::list_documents(UserId owner) {
 
 static std::optional<Document> one_document(soci::session& sql, DocumentId id, UserId owner) {
     const long long i = id, o = owner;
-    soci::rowset<soci::row> rows = (sql.prepare << "SELECT " << kDocumentColumns
-                                                << " FROM documents WHERE id = :i AND ownerid = :o",
-                                    soci::use(i), soci::use(o));
-    for (const auto& r : rows) return document_from(r);
-    return std::nullopt;
+    DocumentRow r;
+    sql << std::string("SELECT ") + kDocumentColumns + " FROM documents WHERE id = :i AND ownerid = :o", soci::use(i),
+        soci::use(o), soci::into(r.id), soci::into(r.owner), soci::into(r.name), soci::into(r.path),
+        soci::into(r.creation), soci::into(r.sha256), soci::into(r.size);
+    if (!sql.got_data()) return std::nullopt;
+    return r.value();
+}
+
+// Runs a versions query (kVersionColumns first) and collects every row.
+template <class... Uses>
+static std::vector<Version> versions_of(soci::session& sql, const std::string& text, Uses&&... uses) {
+    std::vector<Version> out;
+    VersionRow r;
+    soci::details::prepare_temp_type prep = (sql.prepare << text);
+    (prep, ..., std::forward<Uses>(uses));
+    prep, soci::into(r.id), soci::into(r.document_id), soci::into(r.link), soci::into(r.intended_for),
+        soci::into(r.secret), soci::into(r.method), soci::into(r.position, r.position_ind), soci::into(r.path);
+    soci::statement st(prep);
+    st.execute();
+    while (st.fetch()) out.push_back(r.value());
+    return out;
 }
 
 // Versions of the owner's documents, optionally of one document only.
 static std::vector<Version> owned_versions(soci::session& sql, UserId owner, std::optional<DocumentId> doc) {
-    std::vector<Version> out;
     const long long o = owner, d = doc.value_or(0);
-    const std::string sql_text = std::string("SELECT ") + kVersionColumns +
-                                 " FROM versions v JOIN documents d ON d.id = v.documentid"
-                                 " WHERE d.ownerid = :o AND (:d = 0 OR d.id = :d) ORDER BY v.id";
-    soci::rowset<soci::row> rows = (sql.prepare << sql_text, soci::use(o, "o"), soci::use(d, "d"));
-    for (const auto& r : rows) out.push_back(version_from(r));
-    return out;
+    // Positional binds: PostgreSQL's backend cannot bind one name twice.
+    return versions_of(sql,
+                       std::string("SELECT ") + kVersionColumns +
+                           " FROM versions v JOIN documents d ON d.id = v.documentid"
+                           " WHERE d.ownerid = :o AND (:d1 = 0 OR d.id = :d2) ORDER BY v.id",
+                       soci::use(o), soci::use(d), soci::use(d));
 }
 
 std::optional<Document> SqlStore::find_document(DocumentId id, UserId owner) {
-    return guarded(*pool_, [&](soci::session& sql) { return one_document(sql, id, owner); });
+    return run([&](soci::session& sql) { return one_document(sql, id, owner); });
 }
 
 bool SqlStore::document_exists(DocumentId id) {
-    return guarded(*pool_, [&](soci::session& sql) {
+    return run([&](soci::session& sql) {
         const long long i = id;
         int found = 0;
         soci::indicator ind = soci::i_null;
@@ -269,7 +355,7 @@ bool SqlStore::document_exists(DocumentId id) {
 }
 
 std::optional<std::vector<Version>> SqlStore::delete_document(DocumentId id, UserId owner) {
-    return guarded(*pool_, [&](soci::session& sql) -> std::optional<std::vector<Version>> {
+    return run([&](soci::session& sql) -> std::optional<std::vector<Version>> {
         soci::transaction tr(sql);
         if (!one_document(sql, id, owner)) return std::nullopt;
         auto versions = owned_versions(sql, owner, id);
@@ -293,32 +379,32 @@ static VersionId insert_version_row(soci::session& sql, const Version& v) {
 }
 
 VersionId SqlStore::insert_version(const Version& v) {
-    return guarded(*pool_, [&](soci::session& sql) { return insert_version_row(sql, v); });
+    return run([&](soci::session& sql) { return insert_version_row(sql, v); });
 }
 
 std::vector<Version> SqlStore::list_versions(DocumentId doc, UserId owner) {
-    return guarded(*pool_, [&](soci::session& sql) {
+    return run([&](soci::session& sql) {
         return owned_versions(sql, owner, doc);
     });
 }
 
 std::vector<Version> SqlStore::list_all_versions(UserId owner) {
-    return guarded(*pool_, [&](soci::session& sql) {
+    return run([&](soci::session& sql) {
         return owned_versions(sql, owner, std::nullopt);
     });
 }
 
 std::optional<Version> SqlStore::find_version_by_link(const std::string& link) {
-    return guarded(*pool_, [&](soci::session& sql) -> std::optional<Version> {
-        soci::rowset<soci::row> rows =
-            (sql.prepare << "SELECT " << kVersionColumns << " FROM versions v WHERE v.link = :l", soci::use(link));
-        for (const auto& r : rows) return version_from(r);
-        return std::nullopt;
+    return run([&](soci::session& sql) -> std::optional<Version> {
+        auto found = versions_of(sql, std::string("SELECT ") + kVersionColumns + " FROM versions v WHERE v.link = :l",
+                                 soci::use(link));
+        if (found.empty()) return std::nullopt;
+        return found.front();
     });
 }
 
 void SqlStore::replace_rmap_session(const RmapSession& s, std::int64_t purge_before) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         soci::transaction tr(sql);
         sql << "DELETE FROM rmap_sessions WHERE expires_at < :p", soci::use(ll(purge_before));
         sql << "DELETE FROM rmap_sessions WHERE identity = :i AND result IS NULL", soci::use(s.identity);
@@ -336,30 +422,27 @@ void SqlStore::replace_rmap_session(const RmapSession& s, std::int64_t purge_bef
 }
 
 static std::optional<RmapSession> one_rmap_session(soci::session& sql, const std::string& nonce_server) {
-    soci::rowset<soci::row> rows =
-        (sql.prepare << "SELECT nonce_server, identity, nonce_client, session_id, created_at, expires_at, result"
-                        " FROM rmap_sessions WHERE nonce_server = :n",
-         soci::use(nonce_server));
-    for (const auto& r : rows) {
-        RmapSession s;
-        s.nonce_server = r.get<std::string>(0);
-        s.identity = r.get<std::string>(1);
-        s.nonce_client = r.get<std::string>(2);
-        s.session_id = r.get<std::string>(3);
-        s.created_at = int_at(r, 4);
-        s.expires_at = int_at(r, 5);
-        if (r.get_indicator(6) == soci::i_ok) s.result = r.get<std::string>(6);
-        return s;
-    }
-    return std::nullopt;
+    RmapSession s;
+    long long created = 0, expires = 0;
+    std::string result;
+    soci::indicator result_ind = soci::i_null;
+    sql << "SELECT nonce_server, identity, nonce_client, session_id, created_at, expires_at, result"
+           " FROM rmap_sessions WHERE nonce_server = :n",
+        soci::use(nonce_server), soci::into(s.nonce_server), soci::into(s.identity), soci::into(s.nonce_client),
+        soci::into(s.session_id), soci::into(created), soci::into(expires), soci::into(result, result_ind);
+    if (!sql.got_data()) return std::nullopt;
+    s.created_at = created;
+    s.expires_at = expires;
+    if (result_ind == soci::i_ok) s.result = result;
+    return s;
 }
 
 std::optional<RmapSession> SqlStore::find_rmap_session(const std::string& nonce_server) {
-    return guarded(*pool_, [&](soci::session& sql) { return one_rmap_session(sql, nonce_server); });
+    return run([&](soci::session& sql) { return one_rmap_session(sql, nonce_server); });
 }
 
 std::optional<VersionId> SqlStore::complete_rmap_session(const std::string& nonce_server, const Version& v) {
-    return guarded(*pool_, [&](soci::session& sql) -> std::optional<VersionId> {
+    return run([&](soci::session& sql) -> std::optional<VersionId> {
         soci::transaction tr(sql);
         // Claim the session first: only one writer can move it from pending to completed.
         soci::statement claim = (sql.prepare << "UPDATE rmap_sessions SET result = :r"
@@ -380,7 +463,7 @@ std::optional<VersionId> SqlStore::complete_rmap_session(const std::string& nonc
 }
 
 std::vector<std::string> SqlStore::all_file_paths() {
-    return guarded(*pool_, [&](soci::session& sql) {
+    return run([&](soci::session& sql) {
         std::vector<std::string> out;
         soci::rowset<std::string> docs = sql.prepare << "SELECT path FROM documents";
         for (const auto& p : docs) out.push_back(p);
@@ -390,13 +473,87 @@ std::vector<std::string> SqlStore::all_file_paths() {
     });
 }
 
+void SqlStore::import_user(const User& user, const std::string& email_key) {
+    run([&](soci::session& sql) {
+        const long long now = static_cast<long long>(std::time(nullptr));
+        try {
+            sql << "INSERT INTO users(id, email, email_key, login, hpassword, created_at)"
+                   " VALUES(:i, :e, :k, :l, :h, :t)",
+                soci::use(ll(user.id)), soci::use(user.email), soci::use(email_key), soci::use(user.login),
+                soci::use(user.password_hash), soci::use(now);
+        } catch (const soci::soci_error& e) {
+            if (is_unique_violation(e)) throw Error(Errc::conflict, "id, email or login already exists");
+            throw;
+        }
+    });
+}
+
+void SqlStore::import_document(const Document& doc, bool with_document, const std::vector<Version>& versions) {
+    run([&](soci::session& sql) {
+        soci::transaction tr(sql);
+        try {
+            if (with_document)
+                sql << "INSERT INTO documents(id, name, path, ownerid, creation, sha256, size)"
+                       " VALUES(:i, :n, :p, :o, :c, :s, :z)",
+                    soci::use(ll(doc.id)), soci::use(doc.name), soci::use(doc.path), soci::use(ll(doc.owner)),
+                    soci::use(doc.creation), soci::use(doc.sha256), soci::use(ll(doc.size));
+            for (const auto& v : versions) {
+                soci::indicator pos_ind = v.position ? soci::i_ok : soci::i_null;
+                const std::string pos = v.position.value_or("");
+                sql << "INSERT INTO versions(id, documentid, link, intended_for, secret, method, position, path)"
+                       " VALUES(:i, :d, :l, :f, :s, :m, :p, :path)",
+                    soci::use(ll(v.id)), soci::use(ll(v.document_id)), soci::use(v.link), soci::use(v.intended_for),
+                    soci::use(v.secret), soci::use(v.method), soci::use(pos, pos_ind), soci::use(v.path);
+            }
+        } catch (const soci::soci_error& e) {
+            if (is_unique_violation(e)) throw Error(Errc::conflict, "id, path or link already exists");
+            throw;
+        }
+        tr.commit();
+    });
+}
+
+static bool exists(soci::session& sql, const std::string& query, const auto& key) {
+    int one = 0;
+    sql << query, soci::use(key), soci::into(one);
+    return sql.got_data();
+}
+
+bool SqlStore::document_id_taken(DocumentId id) {
+    return run([&](soci::session& sql) { return exists(sql, "SELECT 1 FROM documents WHERE id = :i", ll(id)); });
+}
+
+bool SqlStore::version_id_taken(VersionId id) {
+    return run([&](soci::session& sql) { return exists(sql, "SELECT 1 FROM versions WHERE id = :i", ll(id)); });
+}
+
+bool SqlStore::version_link_taken(const std::string& link) {
+    return run([&](soci::session& sql) { return exists(sql, "SELECT 1 FROM versions WHERE link = :l", link); });
+}
+
+void SqlStore::finish_import() {
+    if (config_.backend != DbBackend::postgresql) return;
+    run([&](soci::session& sql) {
+        for (const char* table : {"users", "documents", "versions"}) {
+            // Table names are constants here, never input.
+            long long next = 0;
+            sql << std::string("SELECT setval(pg_get_serial_sequence('") + table +
+                       "', 'id'), GREATEST(COALESCE(MAX(id), 0), 1), MAX(id) IS NOT NULL) FROM " + table,
+                soci::into(next);
+        }
+    });
+}
+
 }  // namespace tatou
 
 namespace tatou {
 
+// Locks and blocks are an operator's short lists; more than this many is refused by policy.
+constexpr std::size_t kMaxContainmentRows = 10000;
+
 // Replacing is delete + insert in one transaction: portable across SQLite, MariaDB, PostgreSQL.
 void SqlStore::set_account_lock(UserId user, std::int64_t until, std::int64_t now) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         soci::transaction tr(sql);
         sql << "DELETE FROM account_locks WHERE user_id = :u", soci::use(ll(user));
         sql << "INSERT INTO account_locks(user_id, until_at, created_at) VALUES(:u, :t, :n)", soci::use(ll(user)),
@@ -406,7 +563,7 @@ void SqlStore::set_account_lock(UserId user, std::int64_t until, std::int64_t no
 }
 
 bool SqlStore::remove_account_lock(UserId user) {
-    return guarded(*pool_, [&](soci::session& sql) {
+    return run([&](soci::session& sql) {
         const long long u = user;
         soci::statement st = (sql.prepare << "DELETE FROM account_locks WHERE user_id = :u", soci::use(u));
         st.execute(true);
@@ -415,16 +572,18 @@ bool SqlStore::remove_account_lock(UserId user) {
 }
 
 std::vector<std::pair<UserId, std::int64_t>> SqlStore::account_locks() {
-    return guarded(*pool_, [&](soci::session& sql) {
+    return run([&](soci::session& sql) {
+        // Typed bulk reads: SOCI's generic rows truncate SQLite integers above 2^31.
+        std::vector<long long> users(kMaxContainmentRows), untils(kMaxContainmentRows);
+        sql << "SELECT user_id, until_at FROM account_locks", soci::into(users), soci::into(untils);
         std::vector<std::pair<UserId, std::int64_t>> out;
-        soci::rowset<soci::row> rows = (sql.prepare << "SELECT user_id, until_at FROM account_locks");
-        for (const auto& row : rows) out.emplace_back(int_at(row, 0), int_at(row, 1));
+        for (std::size_t i = 0; i < users.size(); ++i) out.emplace_back(users[i], untils[i]);
         return out;
     });
 }
 
 void SqlStore::set_ip_block(const std::string& cidr, std::int64_t until, std::int64_t now) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         soci::transaction tr(sql);
         sql << "DELETE FROM ip_blocks WHERE cidr = :c", soci::use(cidr);
         sql << "INSERT INTO ip_blocks(cidr, until_at, created_at) VALUES(:c, :t, :n)", soci::use(cidr),
@@ -434,7 +593,7 @@ void SqlStore::set_ip_block(const std::string& cidr, std::int64_t until, std::in
 }
 
 bool SqlStore::remove_ip_block(const std::string& cidr) {
-    return guarded(*pool_, [&](soci::session& sql) {
+    return run([&](soci::session& sql) {
         soci::statement st = (sql.prepare << "DELETE FROM ip_blocks WHERE cidr = :c", soci::use(cidr));
         st.execute(true);
         return st.get_affected_rows() > 0;
@@ -442,16 +601,18 @@ bool SqlStore::remove_ip_block(const std::string& cidr) {
 }
 
 std::vector<std::pair<std::string, std::int64_t>> SqlStore::ip_blocks() {
-    return guarded(*pool_, [&](soci::session& sql) {
+    return run([&](soci::session& sql) {
+        std::vector<std::string> cidrs(kMaxContainmentRows);
+        std::vector<long long> untils(kMaxContainmentRows);
+        sql << "SELECT cidr, until_at FROM ip_blocks", soci::into(cidrs), soci::into(untils);
         std::vector<std::pair<std::string, std::int64_t>> out;
-        soci::rowset<soci::row> rows = (sql.prepare << "SELECT cidr, until_at FROM ip_blocks");
-        for (const auto& row : rows) out.emplace_back(row.get<std::string>(0), int_at(row, 1));
+        for (std::size_t i = 0; i < cidrs.size(); ++i) out.emplace_back(cidrs[i], untils[i]);
         return out;
     });
 }
 
 std::optional<std::string> SqlStore::state_value(const std::string& name) {
-    return guarded(*pool_, [&](soci::session& sql) -> std::optional<std::string> {
+    return run([&](soci::session& sql) -> std::optional<std::string> {
         std::string value;
         soci::indicator ind = soci::i_null;
         sql << "SELECT value FROM server_state WHERE name = :n", soci::use(name), soci::into(value, ind);
@@ -461,7 +622,7 @@ std::optional<std::string> SqlStore::state_value(const std::string& name) {
 }
 
 void SqlStore::set_state_value(const std::string& name, const std::string& value) {
-    guarded(*pool_, [&](soci::session& sql) {
+    run([&](soci::session& sql) {
         soci::transaction tr(sql);
         sql << "DELETE FROM server_state WHERE name = :n", soci::use(name);
         sql << "INSERT INTO server_state(name, value) VALUES(:n, :v)", soci::use(name), soci::use(value);

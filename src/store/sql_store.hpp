@@ -1,14 +1,26 @@
 #pragma once
-// The Store on SOCI. One class for every backend; the few dialect differences live in Dialect.
+// The Store on SOCI. One class for every backend (SQLite, MariaDB, PostgreSQL); the few dialect
+// differences live in migrations.cpp and open_connection().
+//
+// Outages: every call leases a pooled connection for at most lease_timeout_ms, and a driver error
+// becomes Error{unavailable} (503 + Retry-After). A connection found dead is reopened on its next
+// lease; after any outage every connection is checked with a round-trip before it is used again,
+// so the store recovers by itself when the server is back.
+#include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "store/store.hpp"
 
-namespace soci { class connection_pool; }
+namespace soci { class connection_pool; class session; }
 
-namespace tatou { struct HotQueries; }
+namespace tatou {
+struct HotQueries;
+class QueryWatchdog;
+}  // namespace tatou
 
 namespace tatou {
 
@@ -18,7 +30,12 @@ struct DbConfig {
     DbBackend backend = DbBackend::sqlite;
     std::string soci_connect;  // backend-specific connection string (contains credentials)
     std::size_t pool_size = 8;
+    int lease_timeout_ms = 10000;  // waiting for a free pooled connection, then 503
+    int query_timeout_ms = 10000;  // one database call, then the connection is cut off (503)
 };
+
+// Called on every change of database availability (false = an outage began).
+using AvailabilityListener = std::function<void(bool available)>;
 
 class SqlStore final : public Store {
 public:
@@ -61,14 +78,58 @@ public:
 
     int schema_version();
 
+    // Migration from the original platform: rows keep their original ids. import_user throws
+    // Error{conflict} when the id, email or login is taken; import_document inserts the document
+    // (unless `with_document` is false: it is already there) and the versions in one transaction.
+    void import_user(const User& user, const std::string& email_key);
+    void import_document(const Document& doc, bool with_document, const std::vector<Version>& versions);
+    bool document_id_taken(DocumentId id);
+    bool version_id_taken(VersionId id);
+    bool version_link_taken(const std::string& link);
+    // After explicit ids: PostgreSQL's sequences continue past the largest id (the other
+    // backends do this by themselves).
+    void finish_import();
+
+    DbBackend backend() const { return config_.backend; }
+
+    // Availability as last observed, the number of outages so far, and a listener for changes
+    // (audit and metrics hook in here). Set the listener before serving.
+    bool available() const { return available_.load(); }
+    std::uint64_t outages() const { return outages_.load(); }
+    void on_availability_change(AvailabilityListener listener);
+
 private:
+    struct Slot {
+        std::unique_ptr<HotQueries> hot;  // prepared statements of this connection
+        std::uint64_t checked_epoch = 0;  // outage epoch this connection was last verified in
+        bool broken = false;              // the connection was lost: reopen before use
+        std::int64_t last_used_ms = 0;
+    };
+
+    void open_connection(soci::session& sql);
+    int socket_of(std::size_t slot);
+    void make_usable(std::size_t slot);
+    void note_failure(std::size_t slot);
+    void set_available(bool up);
+
+    // Runs work(session, slot) on a leased connection; maps driver errors to Errc::unavailable.
+    template <class F>
+    auto run_on_slot(F&& work);
+    template <class F>
+    auto run(F&& work);
     // Runs work with a pooled connection and that connection's prepared hot statements.
     template <class F>
     auto with_hot_queries(F&& work);
 
     DbConfig config_;
     std::unique_ptr<soci::connection_pool> pool_;
-    std::vector<std::unique_ptr<HotQueries>> hot_;  // one slot per pooled connection
+    std::unique_ptr<QueryWatchdog> watchdog_;  // PostgreSQL only
+    std::vector<Slot> slots_;  // one per pooled connection, touched only by its leaseholder
+    std::atomic<bool> available_{true};
+    std::atomic<std::uint64_t> outages_{0};
+    std::atomic<std::uint64_t> epoch_{0};
+    std::mutex listener_mutex_;
+    AvailabilityListener listener_;
 };
 
 }  // namespace tatou

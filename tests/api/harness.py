@@ -20,6 +20,11 @@ import requests
 import unittest
 
 TATOU_BIN = os.environ.get("TATOU_BIN", "/work/main/build/src/tatou")
+# Which database every Server uses: sqlite (a file in its data dir), mariadb or postgresql (a
+# fresh database per Server on the run's throwaway server, see run_tests.py).
+BACKEND = os.environ.get("TATOU_TEST_DB", "sqlite")
+# The running tests/db/servers.py server when BACKEND is not sqlite (set by run_tests.py).
+DB = None
 TIMEOUT = 10
 # Unique per run, so the canary check can look for it in every log file.
 PASSWORD = f"Canary-PW-{uuid.uuid4().hex[:12]}"
@@ -159,6 +164,7 @@ class Server:
         os.mkdir(self.datadir, 0o700)
         self.extra_args = list(extra_args)
         self.env = dict(env or {})
+        self.env.update({k: v for k, v in backend_env().items() if k not in self.env})
         self.proc = None
         self._out = self._err = None
         if start:
@@ -299,6 +305,29 @@ class Server:
 
     def url(self, path):
         return self.base + path
+
+
+def backend_env():
+    """Environment that points a new tatou process at a fresh database of the run's backend
+    (empty for SQLite, whose file lives in the data dir). The URL goes through the environment,
+    not a flag, so the password never shows in the process list."""
+    if BACKEND == "sqlite":
+        return {}
+    if DB is None:
+        raise ServerError(f"TATOU_TEST_DB={BACKEND} but no database server was started")
+    return {"TATOU_DB": DB.create_database()}
+
+
+def servers_password():
+    """The application password the test database servers use (never to appear in logs)."""
+    import servers  # tests/db, on the path when a server runs
+    return servers.APP_PASSWORD
+
+
+def servers_quoted_password():
+    """The same password as it appears, percent-encoded, in the URLs."""
+    import urllib.parse
+    return urllib.parse.quote(servers_password(), safe="")
 
 
 # ----------------------------------------------------------------------- helpers

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Runs the Tatou black-box API suite.
 
-Usage: TATOU_BIN=/path/to/tatou python3 tests/api/run_tests.py [test names...]
+Usage: TATOU_BIN=/path/to/tatou [TATOU_TEST_DB=mariadb|postgresql] python3 tests/api/run_tests.py [test names...]
+
+With TATOU_TEST_DB set, a throwaway server of that kind is started first (tests/db/servers.py),
+every tatou process gets a fresh database on it, and the server is stopped at the end.
 
 Without arguments every module runs, followed by a check that no response in the
 whole run was a 5xx. Exits non-zero on any failure; the last line of stdout is
@@ -14,6 +17,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "db"))
 
 import harness  # noqa: E402
 
@@ -31,6 +35,8 @@ MODULES = [
     "test_metrics",
     "test_containment",
 ]
+# Need a real database server: an outage under a running tatou, and start-up credentials.
+SERVER_DB_MODULES = ["test_db_outage", "test_db_settings"]
 
 
 class NoServerErrors(unittest.TestCase):
@@ -59,12 +65,22 @@ class CountingResult(unittest.TextTestResult):
 
 
 def main(argv):
+    if harness.BACKEND == "sqlite":
+        return run(argv)
+    import servers
+    with servers.start(harness.BACKEND) as db:
+        harness.DB = db
+        print(f"database: {harness.BACKEND} on 127.0.0.1:{db.port}", flush=True)
+        return run(argv)
+
+
+def run(argv):
     loader = unittest.TestLoader()
     suite = unittest.TestSuite()
     if argv:
         suite.addTests(loader.loadTestsFromNames(argv))
     else:
-        for name in MODULES:
+        for name in MODULES + (SERVER_DB_MODULES if harness.BACKEND != "sqlite" else []):
             suite.addTests(loader.loadTestsFromName(name))
         suite.addTests(loader.loadTestsFromTestCase(NoServerErrors))
     print(f"TATOU_BIN={harness.TATOU_BIN}", flush=True)

@@ -158,6 +158,22 @@ class BadSettingsTests(unittest.TestCase):
     def test_non_numeric_ttl(self):
         self.assert_refused(["--token-ttl", "abc"])
 
+    def test_unparsable_db_url(self):
+        for url in ("oracle://u:pw@h/db", "mysql://nohost", "mysql://u:pw@h:0/db",
+                    "postgresql://u:pw@h/db?sslmode=x", "sqlite:"):
+            with self.subTest(url=url):
+                self.assert_refused(["--db", url])
+
+    def test_unreachable_db_server_is_refused_without_the_password(self):
+        port, = h._free_ports(1)  # nothing listens there
+        for scheme in ("mysql", "postgresql"):
+            with self.subTest(scheme=scheme):
+                rc, err, _ = run_bad(["--db", f"{scheme}://tatou:Hunter2Secret@127.0.0.1:{port}/t"])
+                self.assertEqual(rc, 2, err)
+                self.assertNotIn("Hunter2Secret", err)
+                self.assertIn("cannot connect", err)
+                self.assertIn("***", err)
+
     def test_data_dir_is_a_file(self):
         with tempfile.NamedTemporaryFile() as f:
             self.assert_refused(["--data-dir", f.name])

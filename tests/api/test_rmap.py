@@ -8,6 +8,7 @@ import json
 import os
 import secrets
 import signal
+import re
 import sqlite3
 import stat
 import subprocess
@@ -140,9 +141,17 @@ def download(test, srv, result):
 
 
 def versions_with_link(srv, link):
-    with sqlite3.connect(f"file:{os.path.join(srv.datadir, 'tatou.db')}?mode=ro", uri=True) as db:
-        return db.execute("SELECT intended_for, secret, method FROM versions WHERE link = ?",
-                          (link,)).fetchall()
+    """(intended_for, secret, method) rows for a link, read straight from the run's database."""
+    if h.BACKEND == "sqlite":
+        with sqlite3.connect(f"file:{os.path.join(srv.datadir, 'tatou.db')}?mode=ro", uri=True) as db:
+            return db.execute("SELECT intended_for, secret, method FROM versions WHERE link = ?",
+                              (link,)).fetchall()
+    assert re.fullmatch(r"[0-9a-f]{32,64}", link), link  # interpolated below: hex only
+    database = srv.env["TATOU_DB"].rsplit("/", 1)[1].split("?")[0]
+    out = h.DB.admin_sql(f"SELECT intended_for, secret, method FROM versions WHERE link = '{link}'",
+                         database=database)
+    sep = "\t" if h.BACKEND == "mariadb" else "|"
+    return [tuple(line.split(sep)) for line in out.splitlines() if line.strip()]
 
 
 class HandshakeTests(h.ApiTestCase):

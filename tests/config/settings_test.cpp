@@ -1,4 +1,5 @@
 #include "config/settings.hpp"
+#include "store/db_url.hpp"
 
 #include <gtest/gtest.h>
 
@@ -33,6 +34,7 @@ TEST(Settings, InvalidValuesNameTheSetting) {
         {"TATOU_LISTEN", "nonsense"},       {"TATOU_LISTEN", "127.0.0.1:99999"}, {"TATOU_TOKEN_TTL", "-5"},
         {"TATOU_TOKEN_TTL", "abc"},         {"TATOU_DB", "oracle://x"},          {"TATOU_DB", "mysql://nohost"},
         {"TATOU_LOG_LEVEL", "loud"},        {"TATOU_MAX_UPLOAD_BYTES", "1e9"},   {"TATOU_WORKERS", "0"},
+        {"TATOU_TRUSTED_PROXIES", "127.0.0.1,lb.local"},
     };
     for (const auto& [name, value] : bad) {
         try {
@@ -63,6 +65,20 @@ TEST(Settings, OriginalNamesAreFallbacks) {
     EXPECT_EQ(masked_db_url(s.db_url), "mysql://tatou:***@db.internal:3306/tatou");
 }
 
+// The original's .env holds raw values: URL delimiters in them must survive the trip through
+// the URL Tatou builds from DB_*.
+TEST(Settings, OriginalDbPasswordWithDelimitersIsEncoded) {
+    ::setenv("DB_HOST", "db.internal", 1);
+    ::setenv("DB_PASSWORD", "p@ss:w/rd%", 1);
+    const auto raw = from_environment();
+    ::unsetenv("DB_HOST");
+    ::unsetenv("DB_PASSWORD");
+    const auto s = resolve(raw);
+    EXPECT_EQ(tatou::parse_db_url(s.db_url).password, "p@ss:w/rd%");
+    EXPECT_EQ(tatou::parse_db_url(s.db_url).host, "db.internal");
+    EXPECT_EQ(masked_db_url(s.db_url).find("p@ss"), std::string::npos);
+}
+
 TEST(Settings, DotEnvFillsOnlyWhatTheEnvironmentLacks) {
     const auto file = std::filesystem::temp_directory_path() / "tatou-dotenv-test";
     {
@@ -89,4 +105,10 @@ TEST(Settings, RmapSessionTtlAndPlaintextResult) {
     for (const std::string bad : {"0", "-1", "86401", "5m"})
         EXPECT_THROW(resolve({{"TATOU_RMAP_SESSION_TTL", bad}}), SettingError) << bad;
     EXPECT_THROW(resolve({{"TATOU_RMAP_PLAINTEXT_RESULT", "maybe"}}), SettingError);
+}
+
+TEST(Settings, TrustedProxiesAreAListOfAddresses) {
+    const auto s = resolve({{"TATOU_TRUSTED_PROXIES", " 127.0.0.1, ::1 ,"}});
+    EXPECT_EQ(s.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "::1"}));
+    EXPECT_TRUE(resolve({}).trusted_proxies.empty());
 }

@@ -108,3 +108,18 @@ TEST_F(Accounts, ChangePasswordNeedsTheCurrentOne) {
     EXPECT_EQ(code_of([&] { accounts.login("6.6.6.6", "hal@example.com", "Password123"); }), Errc::unauthorized);
     EXPECT_NO_THROW(accounts.login("6.6.6.6", "hal@example.com", "NewPassword456"));
 }
+
+// A user imported from the original platform logs in with the Werkzeug hash once; the hash is
+// then Argon2id, and a failed attempt never touches it.
+TEST_F(Accounts, LegacyHashIsReplacedOnTheFirstSuccessfulLogin) {
+    const std::string legacy =
+        "pbkdf2:sha256:1000$abcdefghijklmnop$b1946b8617efb10b255ce9a52dac170c38691820d96354dfc51840952ec86ad8";
+    const auto id = db.store->create_user({0, "old@example.com", "old_user", legacy}, "old@example.com");
+    EXPECT_EQ(code_of([&] { accounts.login("7.7.7.7", "old@example.com", "wrong-Passw0rd"); }), Errc::unauthorized);
+    EXPECT_EQ(db.store->find_user(id)->password_hash, legacy);
+    accounts.login("7.7.7.7", "old@example.com", "Legacy-Passw0rd");
+    const auto rehashed = db.store->find_user(id)->password_hash;
+    EXPECT_EQ(rehashed.rfind("$argon2id$", 0), 0u) << rehashed;
+    EXPECT_NO_THROW(accounts.login("7.7.7.7", "old@example.com", "Legacy-Passw0rd"));
+    EXPECT_EQ(db.store->find_user(id)->password_hash, rehashed);
+}
