@@ -4,6 +4,7 @@
 
 #include "cli/admin.hpp"
 #include "cli/audit.hpp"
+#include "cli/drill.hpp"
 #include "cli/rmap.hpp"
 #include "cli/serve.hpp"
 #include "cli/watermark.hpp"
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
     tatou::cli::add_audit_command(app, audit_args);
     tatou::cli::RmapArgs rmap_args;
     tatou::cli::add_rmap_command(app, rmap_args);
+    tatou::cli::DrillArgs drill_args;
+    tatou::cli::add_drill_command(app, drill_args);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -35,5 +38,6 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("admin")) return tatou::cli::run_admin(app, admin_args);
     if (app.got_subcommand("audit")) return tatou::cli::run_audit(app, audit_args);
     if (app.got_subcommand("rmap")) return tatou::cli::run_rmap(app, rmap_args);
+    if (app.got_subcommand("drill")) return tatou::cli::run_drill(app, drill_args);
     return 2;
 }
