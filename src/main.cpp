@@ -5,6 +5,7 @@
 #include "cli/admin.hpp"
 #include "cli/audit.hpp"
 #include "cli/inventory.hpp"
+#include "cli/drill.hpp"
 #include "cli/rmap.hpp"
 #include "cli/migrate.hpp"
 #include "cli/serve.hpp"
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
     tatou::cli::add_rmap_command(app, rmap_args);
     tatou::cli::MigrateArgs migrate_args;
     tatou::cli::add_migrate_command(app, migrate_args);
+    tatou::cli::DrillArgs drill_args;
+    tatou::cli::add_drill_command(app, drill_args);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -43,5 +46,6 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("audit")) return tatou::cli::run_audit(app, audit_args);
     if (app.got_subcommand("rmap")) return tatou::cli::run_rmap(app, rmap_args);
     if (app.got_subcommand("migrate")) return tatou::cli::run_migrate(migrate_args);
+    if (app.got_subcommand("drill")) return tatou::cli::run_drill(app, drill_args);
     return 2;
 }

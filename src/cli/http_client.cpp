@@ -74,11 +74,35 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
 HttpResponse http_request(const HttpUrl& url, std::string_view method, const std::string& path,
                           const std::string& body, const std::string& content_type, std::chrono::seconds timeout,
                           const std::string& bearer) {
+    HttpExtra extra;
+    extra.bearer = bearer;
+    return http_request(url, method, path, body, content_type, timeout, extra);
+}
+
+HttpResponse http_request(const HttpUrl& url, std::string_view method, const std::string& path,
+                          const std::string& body, const std::string& content_type, std::chrono::seconds timeout,
+                          const HttpExtra& extra) {
+    const std::string& bearer = extra.bearer;
     try {
         asio::io_context io;
         asio::ip::tcp::resolver resolver(io);
         asio::ip::tcp::socket socket(io);
-        asio::connect(socket, resolver.resolve(url.host, url.port));
+        const auto endpoints = resolver.resolve(url.host, url.port);
+        if (extra.source_ip.empty()) {
+            asio::connect(socket, endpoints);
+        } else {
+            const auto local = asio::ip::make_address(extra.source_ip);
+            asio::error_code ec;
+            for (const auto& ep : endpoints) {
+                if (ep.endpoint().address().is_v4() != local.is_v4()) continue;
+                socket.close(ec);
+                socket.open(ep.endpoint().protocol());
+                socket.bind(asio::ip::tcp::endpoint(local, 0));
+                socket.connect(ep.endpoint(), ec);
+                if (!ec) break;
+            }
+            if (ec || !socket.is_open()) throw HttpFailure("cannot connect from " + extra.source_ip);
+        }
         // Blocking reads and writes with a deadline: simplest for a one-shot CLI.
         timeval tv{static_cast<time_t>(timeout.count()), 0};
         ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -86,7 +110,12 @@ HttpResponse http_request(const HttpUrl& url, std::string_view method, const std
 
         std::string request = std::string(method) + " " + url.base_path + path + " HTTP/1.1\r\n";
         request += "Host: " + url.host + ":" + url.port + "\r\nConnection: close\r\nAccept: */*\r\n";
-        request += "User-Agent: tatou-cli/" TATOU_VERSION "\r\n";
+        bool own_agent = false;
+        for (const auto& [name, value] : extra.headers) {
+            if (validation::to_lower_ascii(name) == "user-agent") own_agent = true;
+            request += name + ": " + value + "\r\n";
+        }
+        if (!own_agent) request += "User-Agent: tatou-cli/" TATOU_VERSION "\r\n";
         if (!content_type.empty()) request += "Content-Type: " + content_type + "\r\n";
         if (!bearer.empty()) request += "Authorization: Bearer " + bearer + "\r\n";
         if (method != "GET") request += "Content-Length: " + std::to_string(body.size()) + "\r\n";

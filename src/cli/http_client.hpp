@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace tatou::cli {
 
@@ -33,5 +35,16 @@ struct HttpFailure : std::runtime_error {
 HttpResponse http_request(const HttpUrl& url, std::string_view method, const std::string& path,
                           const std::string& body, const std::string& content_type, std::chrono::seconds timeout,
                           const std::string& bearer = "");
+
+// The same with extra headers and, when source_ip is set, the local address to send from (any
+// 127.0.0.0/8 address works on Linux loopback: the drills use one per scenario).
+struct HttpExtra {
+    std::string bearer;
+    std::vector<std::pair<std::string, std::string>> headers;  // User-Agent here replaces ours
+    std::string source_ip;
+};
+HttpResponse http_request(const HttpUrl& url, std::string_view method, const std::string& path,
+                          const std::string& body, const std::string& content_type, std::chrono::seconds timeout,
+                          const HttpExtra& extra);
 
 }  // namespace tatou::cli

@@ -1,0 +1,42 @@
+#include "cli/drill.hpp"
+
+#include <iostream>
+
+namespace tatou::cli {
+
+void add_drill_command(CLI::App& app, DrillArgs& args) {
+    auto* drill = app.add_subcommand("drill", "Attack drills against a running server (loopback) that assert detection");
+    drill->require_subcommand(1);
+    drill->add_subcommand("list", "List the drills");
+    auto* run = drill->add_subcommand("run", "Run drills: NAME ... or all");
+    auto& o = args.options;
+    run->add_option("names", args.names, "drill names or all")->required();
+    run->add_option("--base", o.base_url, "public API, http://127.0.0.1:PORT")->required();
+    run->add_option("--admin-url", o.admin_url, "admin listener, http://127.0.0.1:PORT")->required();
+    run->add_option("--data-dir", o.data_dir, "the server's data dir (audit log, admin token)")->required();
+    run->add_option("--json", args.json_out, "write the JSON result here");
+    run->add_option("--admin-token-file", o.admin_token_file, "default <data dir>/admin.token");
+    run->add_option("--audit-log", o.audit_log, "default <data dir>/log/audit.jsonl");
+    run->add_option("--rules-dir", o.rules_dir, "alert rules")->default_val(TATOU_DEFAULT_RULES_DIR);
+    run->add_option("--promtool", o.promtool, "promtool binary")->default_val("promtool");
+    run->add_option("--honeytoken-link", o.honeytoken_link, "a decoy from the server's TATOU_HONEYTOKEN_LINKS");
+    run->add_option("--lock-after", o.lock_after, "the server's TATOU_LOCK_AFTER")->default_val(10);
+    run->add_option("--login-max-failures", o.login_max_failures, "the server's TATOU_LOGIN_MAX_FAILURES")->default_val(5);
+    run->add_option("--stuffing-accounts", o.stuffing_accounts, "the server's TATOU_STUFFING_ACCOUNTS")->default_val(10);
+    run->add_option("--detect-404", o.detect_404, "the server's TATOU_DETECT_404")->default_val(30);
+    run->add_option("--request-timeout", o.request_timeout, "the server's TATOU_REQUEST_TIMEOUT")->default_val(60);
+    run->add_option("--max-upload-bytes", o.max_upload_bytes, "the server's TATOU_MAX_UPLOAD_BYTES")->default_val(52428800);
+    run->add_option("--max-requests", o.max_requests, "cap on requests for the whole run")->default_val(1000);
+    run->add_option("--event-wait", o.event_wait_seconds, "seconds to wait for each audit event")->default_val(5);
+}
+
+int run_drill(const CLI::App& app, const DrillArgs& args) {
+    const auto* drill = app.get_subcommand("drill");
+    if (drill->got_subcommand("list")) {
+        for (const auto& s : drills::scenarios()) std::cout << s.name << "\t" << s.summary << "\n";
+        return 0;
+    }
+    return drills::run_drills(args.options, args.names, args.json_out);
+}
+
+}  // namespace tatou::cli
