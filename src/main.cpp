@@ -4,6 +4,7 @@
 
 #include "cli/admin.hpp"
 #include "cli/audit.hpp"
+#include "cli/ir.hpp"
 #include "cli/rmap.hpp"
 #include "cli/serve.hpp"
 #include "cli/watermark.hpp"
@@ -22,6 +23,9 @@ int main(int argc, char** argv) {
     tatou::cli::add_admin_command(app, admin_args);
     tatou::cli::AuditArgs audit_args;
     tatou::cli::add_audit_command(app, audit_args);
+    tatou::cli::IrArgs ir_args;
+    tatou::cli::add_ir_command(app, ir_args);
+    for (int i = 0; i < argc; ++i) ir_args.command_line += (i ? " " : "") + std::string(argv[i]);
     tatou::cli::RmapArgs rmap_args;
     tatou::cli::add_rmap_command(app, rmap_args);
     try {
@@ -34,6 +38,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("watermark")) return tatou::cli::run_watermark(app, watermark_args);
     if (app.got_subcommand("admin")) return tatou::cli::run_admin(app, admin_args);
     if (app.got_subcommand("audit")) return tatou::cli::run_audit(app, audit_args);
+    if (app.got_subcommand("ir")) return tatou::cli::run_ir(app, ir_args);
     if (app.got_subcommand("rmap")) return tatou::cli::run_rmap(app, rmap_args);
     return 2;
 }

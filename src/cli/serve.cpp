@@ -77,6 +77,8 @@ std::string load_or_create_secret(const fs::path& file, const std::string& setti
     return secret;
 }
 
+}  // namespace
+
 DbConfig db_config(const config::Settings& s) {
     DbConfig db;
     if (s.db_url.rfind("sqlite:", 0) == 0) {
@@ -92,6 +94,8 @@ DbConfig db_config(const config::Settings& s) {
     db.pool_size = static_cast<std::size_t>(s.io_threads + s.workers + 2);
     return db;
 }
+
+namespace {
 
 obs::AuditConfig audit_config(const config::Settings& s) {
     obs::AuditConfig c;

@@ -470,3 +470,101 @@ void SqlStore::set_state_value(const std::string& name, const std::string& value
 }
 
 }  // namespace tatou
+
+namespace tatou {
+
+// Incident records. Text columns that stay empty until close are NULL in the database.
+namespace {
+
+std::string text_or_empty(const soci::row& r, std::size_t i) {
+    return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();
+}
+
+}  // namespace
+
+IncidentId SqlStore::create_incident(const Incident& incident) {
+    return guarded(*pool_, [&](soci::session& sql) -> IncidentId {
+        long long id = 0;
+        const int severity = incident.severity;
+        sql << "INSERT INTO incidents(title, severity, status, opened_at, opened_by)"
+               " VALUES(:t, :s, 'open', :o, :b) RETURNING id",
+            soci::use(incident.title), soci::use(severity), soci::use(ll(incident.opened_at)),
+            soci::use(incident.opened_by), soci::into(id);
+        return id;
+    });
+}
+
+std::optional<Incident> SqlStore::find_incident(IncidentId id) {
+    return guarded(*pool_, [&](soci::session& sql) -> std::optional<Incident> {
+        const long long i = id;
+        soci::rowset<soci::row> rows =
+            (sql.prepare << "SELECT id, title, severity, status, opened_at, opened_by, closed_at, summary, lessons,"
+                            " impact_functional, impact_information, impact_recoverability"
+                            " FROM incidents WHERE id = :i",
+             soci::use(i));
+        for (const auto& r : rows) {
+            Incident out;
+            out.id = int_at(r, 0);
+            out.title = r.get<std::string>(1);
+            out.severity = static_cast<int>(int_at(r, 2));
+            out.status = r.get<std::string>(3);
+            out.opened_at = int_at(r, 4);
+            out.opened_by = r.get<std::string>(5);
+            if (r.get_indicator(6) == soci::i_ok) out.closed_at = int_at(r, 6);
+            out.summary = text_or_empty(r, 7);
+            out.lessons = text_or_empty(r, 8);
+            out.impact_functional = text_or_empty(r, 9);
+            out.impact_information = text_or_empty(r, 10);
+            out.impact_recoverability = text_or_empty(r, 11);
+            return out;
+        }
+        return std::nullopt;
+    });
+}
+
+void SqlStore::add_incident_note(const IncidentNote& note) {
+    guarded(*pool_, [&](soci::session& sql) {
+        sql << "INSERT INTO incident_notes(incident_id, at_ms, kind, author, body) VALUES(:i, :a, :k, :w, :b)",
+            soci::use(ll(note.incident_id)), soci::use(ll(note.at)), soci::use(note.kind), soci::use(note.author),
+            soci::use(note.text);
+    });
+}
+
+std::vector<IncidentNote> SqlStore::incident_notes(IncidentId id) {
+    return guarded(*pool_, [&](soci::session& sql) {
+        std::vector<IncidentNote> out;
+        const long long i = id;
+        soci::rowset<soci::row> rows =
+            (sql.prepare << "SELECT id, incident_id, at_ms, kind, author, body FROM incident_notes"
+                            " WHERE incident_id = :i ORDER BY at_ms, id",
+             soci::use(i));
+        for (const auto& r : rows) {
+            IncidentNote n;
+            n.id = int_at(r, 0);
+            n.incident_id = int_at(r, 1);
+            n.at = int_at(r, 2);
+            n.kind = r.get<std::string>(3);
+            n.author = r.get<std::string>(4);
+            n.text = r.get<std::string>(5);
+            out.push_back(std::move(n));
+        }
+        return out;
+    });
+}
+
+bool SqlStore::close_incident(const Incident& closed) {
+    return guarded(*pool_, [&](soci::session& sql) {
+        const long long at = closed.closed_at.value_or(0), i = closed.id;
+        soci::statement st =
+            (sql.prepare << "UPDATE incidents SET status = 'closed', closed_at = :c, summary = :s, lessons = :l,"
+                            " impact_functional = :f, impact_information = :n, impact_recoverability = :r"
+                            " WHERE id = :i AND status = 'open'",
+             soci::use(at), soci::use(closed.summary), soci::use(closed.lessons),
+             soci::use(closed.impact_functional), soci::use(closed.impact_information),
+             soci::use(closed.impact_recoverability), soci::use(i));
+        st.execute(true);
+        return st.get_affected_rows() == 1;
+    });
+}
+
+}  // namespace tatou

@@ -30,6 +30,7 @@ MODULES = [
     "test_audit",
     "test_metrics",
     "test_containment",
+    "test_ir",
 ]
 
 
