@@ -6,6 +6,7 @@
 #include "cli/audit.hpp"
 #include "cli/inventory.hpp"
 #include "cli/drill.hpp"
+#include "cli/ir.hpp"
 #include "cli/rmap.hpp"
 #include "cli/migrate.hpp"
 #include "cli/serve.hpp"
@@ -27,6 +28,9 @@ int main(int argc, char** argv) {
     tatou::cli::add_inventory_command(app, inventory_args);
     tatou::cli::AuditArgs audit_args;
     tatou::cli::add_audit_command(app, audit_args);
+    tatou::cli::IrArgs ir_args;
+    tatou::cli::add_ir_command(app, ir_args);
+    for (int i = 0; i < argc; ++i) ir_args.command_line += (i ? " " : "") + std::string(argv[i]);
     tatou::cli::RmapArgs rmap_args;
     tatou::cli::add_rmap_command(app, rmap_args);
     tatou::cli::MigrateArgs migrate_args;
@@ -44,6 +48,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("inventory")) return tatou::cli::run_inventory(inventory_args);
     if (app.got_subcommand("admin")) return tatou::cli::run_admin(app, admin_args);
     if (app.got_subcommand("audit")) return tatou::cli::run_audit(app, audit_args);
+    if (app.got_subcommand("ir")) return tatou::cli::run_ir(app, ir_args);
     if (app.got_subcommand("rmap")) return tatou::cli::run_rmap(app, rmap_args);
     if (app.got_subcommand("migrate")) return tatou::cli::run_migrate(migrate_args);
     if (app.got_subcommand("drill")) return tatou::cli::run_drill(app, drill_args);

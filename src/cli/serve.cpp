@@ -78,6 +78,8 @@ std::string load_or_create_secret(const fs::path& file, const std::string& setti
     return secret;
 }
 
+}  // namespace
+
 DbConfig db_config(const config::Settings& s) {
     const DbUrl url = parse_db_url(s.db_url);  // resolve() has already checked it
     if (url.backend == DbBackend::sqlite) {
@@ -89,6 +91,8 @@ DbConfig db_config(const config::Settings& s) {
     // A dead server costs a request at most a third of its time limit (and never under 2 s).
     return db_config_from_url(s.db_url, pool, std::max(2, s.request_timeout / 3));
 }
+
+namespace {
 
 obs::AuditConfig audit_config(const config::Settings& s) {
     obs::AuditConfig c;

@@ -4,12 +4,16 @@
 #include <string>
 
 #include "config/settings.hpp"
+#include "store/sql_store.hpp"
 
 namespace tatou::cli {
 
 struct ServeFlags {
     std::map<std::string, std::string> values;  // env name -> flag value, for flags given
 };
+
+// The database connection for these settings (creates the SQLite file's folder when missing).
+DbConfig db_config(const config::Settings& s);
 
 void add_serve_command(CLI::App& app, ServeFlags& flags);
 // Runs the server until SIGTERM/SIGINT. Returns the process exit code.

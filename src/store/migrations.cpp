@@ -141,6 +141,32 @@ const std::vector<Migration>& migrations() {
              "INSERT INTO server_state(name, value) VALUES('token_generation', '1')",
              "INSERT INTO server_state(name, value) VALUES('read_only', '0')",
          }},
+        // Incident records and their timeline notes (tatou ir open/note/close/report). Times in
+        // unix milliseconds, like the audit log's timestamps.
+        {4,
+         {
+             "CREATE TABLE incidents ("
+             " id {pk},"
+             " title VARCHAR(200) NOT NULL,"
+             " severity SMALLINT NOT NULL,"
+             " status VARCHAR(16) NOT NULL,"
+             " opened_at BIGINT NOT NULL,"
+             " opened_by VARCHAR(64) NOT NULL,"
+             " closed_at BIGINT,"
+             " summary TEXT,"
+             " lessons TEXT,"
+             " impact_functional VARCHAR(16),"
+             " impact_information VARCHAR(16),"
+             " impact_recoverability VARCHAR(24))",
+             "CREATE TABLE incident_notes ("
+             " id {pk},"
+             " incident_id BIGINT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
+             " at_ms BIGINT NOT NULL,"
+             " kind VARCHAR(16) NOT NULL,"
+             " author VARCHAR(64) NOT NULL,"
+             " body TEXT NOT NULL)",
+             "CREATE INDEX ix_incident_notes_incident ON incident_notes(incident_id)",
+         }},
     };
     return all;
 }

@@ -56,6 +56,35 @@ struct RmapSession {
     std::optional<std::string> result;  // set once msg2 created the version (= its link)
 };
 
+// An incident record (tatou ir; NIST SP 800-61r2 §3.2.5 incident documentation). Times are unix
+// milliseconds so they line up with audit-log timestamps. Impact fields use the r2 categories
+// (functional, information, recoverability); empty until the incident is closed.
+using IncidentId = std::int64_t;
+
+struct Incident {
+    IncidentId id = 0;
+    std::string title;
+    int severity = 0;           // 1 (critical) .. 4 (low)
+    std::string status;         // open | closed
+    std::int64_t opened_at = 0;
+    std::string opened_by;
+    std::optional<std::int64_t> closed_at;
+    std::string summary;
+    std::string lessons;
+    std::string impact_functional;      // none|low|medium|high
+    std::string impact_information;     // none|privacy|proprietary|integrity
+    std::string impact_recoverability;  // regular|supplemented|extended|not_recoverable
+};
+
+struct IncidentNote {
+    std::int64_t id = 0;
+    IncidentId incident_id = 0;
+    std::int64_t at = 0;  // unix ms
+    std::string kind;     // detection|containment|eradication|recovery|note
+    std::string author;
+    std::string text;
+};
+
 // The system account that owns RMAP documents (created by migration 2). It cannot log in: its
 // password hash is not a hash, and its login is not one create-user accepts.
 inline constexpr const char* kRmapSystemEmailKey = "rmap-system@tatou.invalid";

@@ -631,3 +631,90 @@ void SqlStore::set_state_value(const std::string& name, const std::string& value
 }
 
 }  // namespace tatou
+
+namespace tatou {
+
+// Incident records. Text columns that stay empty until close are NULL in the database.
+// Incident records: typed reads (SOCI's generic rows truncate SQLite integers above 2^31).
+IncidentId SqlStore::create_incident(const Incident& incident) {
+    return run([&](soci::session& sql) -> IncidentId {
+        long long id = 0;
+        const int severity = incident.severity;
+        sql << "INSERT INTO incidents(title, severity, status, opened_at, opened_by)"
+               " VALUES(:t, :s, 'open', :o, :b) RETURNING id",
+            soci::use(incident.title), soci::use(severity), soci::use(ll(incident.opened_at)),
+            soci::use(incident.opened_by), soci::into(id);
+        return id;
+    });
+}
+
+std::optional<Incident> SqlStore::find_incident(IncidentId id) {
+    return run([&](soci::session& sql) -> std::optional<Incident> {
+        const long long i = id;
+        Incident out;
+        long long got_id = 0, opened = 0, closed = 0;
+        int severity = 0;
+        std::string summary, lessons, functional, information, recoverability;
+        soci::indicator closed_ind = soci::i_null, s_ind = soci::i_null, l_ind = soci::i_null, f_ind = soci::i_null,
+                        n_ind = soci::i_null, r_ind = soci::i_null;
+        sql << "SELECT id, title, severity, status, opened_at, opened_by, closed_at, summary, lessons,"
+               " impact_functional, impact_information, impact_recoverability FROM incidents WHERE id = :i",
+            soci::use(i), soci::into(got_id), soci::into(out.title), soci::into(severity), soci::into(out.status),
+            soci::into(opened), soci::into(out.opened_by), soci::into(closed, closed_ind), soci::into(summary, s_ind),
+            soci::into(lessons, l_ind), soci::into(functional, f_ind), soci::into(information, n_ind),
+            soci::into(recoverability, r_ind);
+        if (!sql.got_data()) return std::nullopt;
+        out.id = got_id;
+        out.severity = severity;
+        out.opened_at = opened;
+        if (closed_ind == soci::i_ok) out.closed_at = closed;
+        if (s_ind == soci::i_ok) out.summary = summary;
+        if (l_ind == soci::i_ok) out.lessons = lessons;
+        if (f_ind == soci::i_ok) out.impact_functional = functional;
+        if (n_ind == soci::i_ok) out.impact_information = information;
+        if (r_ind == soci::i_ok) out.impact_recoverability = recoverability;
+        return out;
+    });
+}
+
+void SqlStore::add_incident_note(const IncidentNote& note) {
+    run([&](soci::session& sql) {
+        sql << "INSERT INTO incident_notes(incident_id, at_ms, kind, author, body) VALUES(:i, :a, :k, :w, :b)",
+            soci::use(ll(note.incident_id)), soci::use(ll(note.at)), soci::use(note.kind), soci::use(note.author),
+            soci::use(note.text);
+    });
+}
+
+std::vector<IncidentNote> SqlStore::incident_notes(IncidentId id) {
+    return run([&](soci::session& sql) {
+        constexpr std::size_t kMaxNotes = 10000;
+        const long long i = id;
+        std::vector<long long> ids(kMaxNotes), incidents(kMaxNotes), ats(kMaxNotes);
+        std::vector<std::string> kinds(kMaxNotes), authors(kMaxNotes), bodies(kMaxNotes);
+        sql << "SELECT id, incident_id, at_ms, kind, author, body FROM incident_notes"
+               " WHERE incident_id = :i ORDER BY at_ms, id",
+            soci::use(i), soci::into(ids), soci::into(incidents), soci::into(ats), soci::into(kinds),
+            soci::into(authors), soci::into(bodies);
+        std::vector<IncidentNote> out;
+        for (std::size_t k = 0; k < ids.size(); ++k)
+            out.push_back({ids[k], incidents[k], ats[k], kinds[k], authors[k], bodies[k]});
+        return out;
+    });
+}
+
+bool SqlStore::close_incident(const Incident& closed) {
+    return run([&](soci::session& sql) {
+        const long long at = closed.closed_at.value_or(0), i = closed.id;
+        soci::statement st =
+            (sql.prepare << "UPDATE incidents SET status = 'closed', closed_at = :c, summary = :s, lessons = :l,"
+                            " impact_functional = :f, impact_information = :n, impact_recoverability = :r"
+                            " WHERE id = :i AND status = 'open'",
+             soci::use(at), soci::use(closed.summary), soci::use(closed.lessons),
+             soci::use(closed.impact_functional), soci::use(closed.impact_information),
+             soci::use(closed.impact_recoverability), soci::use(i));
+        st.execute(true);
+        return st.get_affected_rows() == 1;
+    });
+}
+
+}  // namespace tatou

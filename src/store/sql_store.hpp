@@ -75,6 +75,11 @@ public:
     std::optional<RmapSession> find_rmap_session(const std::string& nonce_server) override;
     std::optional<VersionId> complete_rmap_session(const std::string& nonce_server, const Version& version) override;
     std::vector<std::string> all_file_paths() override;
+    IncidentId create_incident(const Incident& incident) override;
+    std::optional<Incident> find_incident(IncidentId id) override;
+    void add_incident_note(const IncidentNote& note) override;
+    std::vector<IncidentNote> incident_notes(IncidentId id) override;
+    bool close_incident(const Incident& closed) override;
 
     int schema_version();
 

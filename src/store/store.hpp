@@ -66,6 +66,14 @@ public:
     virtual std::optional<VersionId> complete_rmap_session(const std::string& nonce_server,
                                                            const Version& version) = 0;
 
+    // Incident records (tatou ir). close_incident returns false when the incident does not exist
+    // or is already closed.
+    virtual IncidentId create_incident(const Incident& incident) = 0;
+    virtual std::optional<Incident> find_incident(IncidentId id) = 0;
+    virtual void add_incident_note(const IncidentNote& note) = 0;
+    virtual std::vector<IncidentNote> incident_notes(IncidentId id) = 0;
+    virtual bool close_incident(const Incident& closed) = 0;
+
     // Every file path the database refers to (for the orphan sweep at start).
     virtual std::vector<std::string> all_file_paths() = 0;
 };

@@ -34,6 +34,7 @@ MODULES = [
     "test_audit",
     "test_metrics",
     "test_containment",
+    "test_ir",
 ]
 # Need a real database server: an outage under a running tatou, and start-up credentials.
 SERVER_DB_MODULES = ["test_db_outage", "test_db_settings"]
