@@ -81,7 +81,10 @@ Reply run_action(const AdminAction& action, Request& request, Services& services
             c.lock(*id, ttl);
             out["ttl"] = ttl;
         } else if (name == "unlock_account") {
-            out["changed"] = c.unlock(*id);
+            // Both kinds of lock: the operator's (database) and the throttle's automatic one.
+            const bool admin_lock = c.unlock(*id);
+            const bool auto_lock = services.accounts.clear_login_lock(*id);
+            out["changed"] = admin_lock || auto_lock;
         } else {
             c.revoke_sessions(*id);
         }
@@ -107,6 +110,19 @@ Reply run_action(const AdminAction& action, Request& request, Services& services
     return json_reply(200, out);
 }
 
+// Re-reads the RMAP identities and server key, as SIGHUP does, and says what was loaded.
+Reply rmap_reload(Request& request, Services& services) {
+    if (!authorised(request, services)) {
+        report(services, request, Action::authz_admin, obs::Outcome::failure, Reason::token_unknown, 401);
+        return error_reply(401, "admin token required", request);
+    }
+    if (request.method != "POST") return error_reply(405, "Method not allowed", request);
+    const auto r = services.rmap_keys.reload();
+    report(services, request, Action::sys_config_change, obs::Outcome::success, Reason::admin, 200);
+    return json_reply(200, {{"action", "rmap_reload"}, {"identities", r.identities}, {"problems", r.problems},
+                            {"server_key", r.server_key}});
+}
+
 }  // namespace
 
 Reply admin_dispatch(Request& request, Services& services) {
@@ -124,6 +140,7 @@ Reply admin_dispatch(Request& request, Services& services) {
         r.body = services.telemetry != nullptr ? services.telemetry->metrics_text(blocked, locked) : std::string();
         return r;
     }
+    if (request.path == "/admin/rmap-reload") return rmap_reload(request, services);
     const bool listing = request.path == "/admin/containment";
     const AdminAction* action = nullptr;
     for (const auto& a : kActions)

@@ -49,6 +49,7 @@ void add_admin_command(CLI::App& app, AdminArgs& args) {
     auto* ro = admin->add_subcommand("read-only", "Switch read-only mode (state-changing requests get 503)");
     ro->add_option("state", args.state, "on|off")->required()->check(CLI::IsMember({"on", "off"}));
     admin->add_subcommand("list", "Show what is in force");
+    admin->add_subcommand("rmap-reload", "Re-read the RMAP identities and server key (as SIGHUP does)");
 }
 
 int run_admin(const CLI::App& app, const AdminArgs& args) {
@@ -82,8 +83,8 @@ int run_admin(const CLI::App& app, const AdminArgs& args) {
         path = "/admin/" + sub;
         body["cidr"] = args.cidr;
         if (sub == "block-ip") body["ttl"] = args.ttl;
-    } else if (sub == "rotate-key") {
-        path = "/admin/rotate-key";
+    } else if (sub == "rotate-key" || sub == "rmap-reload") {
+        path = "/admin/" + sub;
     } else {
         path = "/admin/read-only";
         body["on"] = args.state == "on";

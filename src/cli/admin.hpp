@@ -14,7 +14,7 @@ struct AdminArgs {
     bool json = false;
 };
 
-// `tatou admin lock-user|unlock-user|revoke-sessions|block-ip|unblock-ip|rotate-key|read-only|list`:
+// `tatou admin lock-user|unlock-user|revoke-sessions|block-ip|unblock-ip|rotate-key|read-only|list|rmap-reload`:
 // containment through the running server's admin listener, so it is enforced at once, audited and
 // counted. Exit codes: 0 done, 1 the server refused (message on stderr), 2 usage or unreachable.
 void add_admin_command(CLI::App& app, AdminArgs& args);

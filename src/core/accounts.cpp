@@ -121,6 +121,11 @@ AuthUser AccountService::authenticate(std::string_view header) {
     return user;
 }
 
+bool AccountService::clear_login_lock(UserId user) {
+    const auto found = store_.find_user(user);
+    return found && throttle_.unlock(email_key(found->email));
+}
+
 void AccountService::logout(const AuthUser& user) { store_.revoke_token(user.token_hash); }
 
 void AccountService::logout_all(const AuthUser& user) { store_.revoke_user_tokens(user.id); }

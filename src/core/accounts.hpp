@@ -50,6 +50,8 @@ public:
     IssuedToken refresh(const AuthUser& user);
     // Account locks and the token-key generation come from containment when it is wired.
     void set_containment(const ContainmentService* containment) { containment_ = containment; }
+    // Lifts this node's automatic login lock of an account; true if there was one.
+    bool clear_login_lock(UserId user);
 
     std::string token_hash(std::string_view token) const;
 

@@ -92,6 +92,14 @@ FailureVerdict LoginThrottle::record_failure(const std::string& ip, const std::s
     return v;
 }
 
+bool LoginThrottle::unlock(const std::string& email_key) {
+    std::lock_guard lock(mu_);
+    by_account_.erase(email_key);
+    for (auto it = by_pair_.begin(); it != by_pair_.end();)
+        it = it->first.ends_with("\n" + email_key) ? by_pair_.erase(it) : std::next(it);
+    return locked_until_.erase(email_key) > 0;
+}
+
 void LoginThrottle::record_success(const std::string& ip, const std::string& email_key) {
     std::lock_guard lock(mu_);
     by_pair_.erase(pair_key(ip, email_key));

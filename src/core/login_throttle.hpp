@@ -46,6 +46,8 @@ public:
     FailureVerdict record_failure(const std::string& ip, const std::string& email_key,
                                   Clock::time_point now = Clock::now());
     void record_success(const std::string& ip, const std::string& email_key);
+    // An operator lifts an automatic lock (and forgets the attempts that led to it).
+    bool unlock(const std::string& email_key);
 
     const ThrottlePolicy& policy() const { return policy_; }
 

@@ -121,6 +121,29 @@ class ContainmentTests(h.ApiTestCase):
         for a in ("authn_login_lock", "authn_login_unlock", "session_expired", "authz_admin"):
             self.assertIn(a, audit_actions(server, a))
 
+    def test_unlock_also_lifts_the_automatic_lock(self):
+        srv = h.Server(env={"TATOU_LOCK_AFTER": "3"})
+        try:
+            email, password, _ = h.new_user(srv)
+            r = http.post(srv.url("/api/create-user"), json={"email": f"z{h.unique()}@example.com",
+                                                             "login": h.unique(), "password": h.PASSWORD})
+            uid = r.json()["id"] - 1
+            for _ in range(4):
+                h.login(srv, email, "Wrong-password-3")
+            self.assertEqual(h.login(srv, email, password).status_code, 423)
+            out = admin(srv, "--json", "unlock-user", "--id", str(uid))
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertTrue(json.loads(out.stdout)["changed"])
+            self.assertEqual(h.login(srv, email, password).status_code, 200)
+        finally:
+            srv.cleanup()
+
+    def test_rmap_reload_is_an_admin_action(self):
+        out = admin(server, "--json", "rmap-reload")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("identities", json.loads(out.stdout))
+        self.assertIn("sys_config_change", audit_actions(server, "sys_config_change"))
+
     def test_block_is_precise_expires_and_lifts(self):
         self.assertEqual(get_from(server, "127.0.0.2", "/healthz"), 200)
         out = admin(server, "block-ip", "127.0.0.2/32", "--ttl", "3")

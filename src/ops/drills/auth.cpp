@@ -122,8 +122,7 @@ void drill_brute_force(Drill& d) {
     d.check_delta(before, after, "tatou_security_events_total", {{"action", "authn_login_lock"}}, 1);
     d.check_alert("TatouBruteForceDetected", before, after, {"tatou_security_events_total"}, true);
     // Containment: an administrator lock refuses the right password; unlock restores access.
-    // (On a second account: `admin unlock-user` does not lift the automatic throttle lock today,
-    // see docs/incident_response.md "Drills", known gaps.)
+    // A second account keeps this independent of the automatic lock above.
     auto second = make_user(d, "bf2", false);
     auto r = d.ctx.admin(d, "POST", "/admin/lock-user", {{"id", second.id}, {"ttl", 0}});
     d.check_status("containment: lock-user accepted", r, 200);
