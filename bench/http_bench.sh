@@ -2,6 +2,7 @@
 # Whole-server throughput with Debian's wrk on loopback: healthz, authenticated
 # list-documents, login, and upload of a 1 MB PDF. Prints one line per scenario.
 # Usage: bench/http_bench.sh [seconds per scenario, default 10]
+#        ONLY="healthz list-documents" bench/http_bench.sh 5   (a subset of the scenarios)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10}
@@ -60,6 +61,7 @@ wrk.headers["Authorization"] = "Bearer $TOKEN"
 LUA
 
 run() {  # name, connections, script, path
+    if [[ -n "${ONLY:-}" && " $ONLY " != *" $1 "* ]]; then return; fi
     local out
     out=$(wrk -t2 -c"$2" -d"${DUR}s" --latency ${3:+-s "$3"} "$BASE$4")
     printf '%-24s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n' "$1" \

@@ -84,6 +84,10 @@ void ContainmentService::refresh() {
     int g = 1;
     std::from_chars(gen.data(), gen.data() + gen.size(), g);
     next->token_generation = std::max(1, g);
+    any_blocks_ = !next->blocks.empty();
+    any_locks_ = !next->locks.empty();
+    read_only_ = next->read_only;
+    token_generation_ = next->token_generation;
     std::lock_guard lock(mu_);
     current_ = std::move(next);
 }
@@ -94,6 +98,7 @@ std::shared_ptr<const ContainmentSnapshot> ContainmentService::snapshot() const 
 }
 
 bool ContainmentService::source_blocked(std::string_view address) const {
+    if (!any_blocks_.load(std::memory_order_relaxed)) return false;
     const auto s = snapshot();
     if (s->blocks.empty()) return false;
     const auto now = unix_now();
@@ -103,13 +108,14 @@ bool ContainmentService::source_blocked(std::string_view address) const {
 }
 
 bool ContainmentService::account_locked(UserId user) const {
+    if (!any_locks_.load(std::memory_order_relaxed)) return false;
     const auto s = snapshot();
     const auto it = s->locks.find(user);
     return it != s->locks.end() && (it->second == 0 || it->second > unix_now());
 }
 
-bool ContainmentService::read_only() const { return snapshot()->read_only; }
-int ContainmentService::token_generation() const { return snapshot()->token_generation; }
+bool ContainmentService::read_only() const { return read_only_.load(std::memory_order_relaxed); }
+int ContainmentService::token_generation() const { return token_generation_.load(std::memory_order_relaxed); }
 
 void ContainmentService::lock(UserId user, std::int64_t ttl) {
     if (ttl < 0) throw Error(Errc::bad_request, Reason::bad_input, "ttl must be zero or positive");

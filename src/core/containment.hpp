@@ -5,6 +5,7 @@
 // each node keeps a snapshot it refreshes after its own actions and every few seconds, so checks
 // on the request path read memory only.
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -58,6 +59,10 @@ public:
 
 private:
     Store& store_;
+    // Summaries of the snapshot read lock-free on every request; the snapshot itself (behind the
+    // mutex) is only consulted when there is something to find.
+    std::atomic<bool> any_blocks_{false}, any_locks_{false}, read_only_{false};
+    std::atomic<int> token_generation_{1};
     mutable std::mutex mu_;
     std::shared_ptr<const ContainmentSnapshot> current_;
 };
