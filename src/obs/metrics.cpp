@@ -79,6 +79,12 @@ void sample(std::string& out, std::string_view name, const std::string& labels, 
     out += buf;
 }
 
+// A family with one unlabelled sample.
+void single(std::string& out, std::string_view name, std::string_view type, std::string_view help, double value) {
+    header(out, name, type, help);
+    sample(out, name, "", value);
+}
+
 std::string label(std::string_view k, std::string_view v) { return std::string(k) + "=\"" + escape(v) + "\""; }
 
 template <std::size_t N>
@@ -287,8 +293,7 @@ std::string Metrics::exposition(const ScrapeInputs& in) const {
         durations_[t * kMethods.size() + m].write(out, "tatou_http_request_duration_seconds",
                                                   label("method", r.method) + "," + label("route", r.route));
     }
-    header(out, "tatou_http_requests_in_flight", "gauge", "Requests being handled now.");
-    sample(out, "tatou_http_requests_in_flight", "", static_cast<double>(in_flight_.load()));
+    single(out, "tatou_http_requests_in_flight", "gauge", "Requests being handled now.", static_cast<double>(in_flight_.load()));
 
     simple_family(out, "tatou_auth_logins_total", "Login attempts by result.", "result", kLogins, logins_);
     simple_family(out, "tatou_auth_token_rejections_total", "Bearer tokens refused, by reason.", "reason",
@@ -325,42 +330,28 @@ std::string Metrics::exposition(const ScrapeInputs& in) const {
                    static_cast<double>(rmap_[s * kRmapResults.size() + r].load()));
     simple_family(out, "tatou_db_errors_total", "Database operations that failed.", "op", kDbOps, db_errors_);
 
-    header(out, "tatou_audit_events_written_total", "counter", "Audit records written.");
-    sample(out, "tatou_audit_events_written_total", "", static_cast<double>(in.audit_written));
-    header(out, "tatou_audit_write_failures_total", "counter", "Audit writes that failed.");
-    sample(out, "tatou_audit_write_failures_total", "", static_cast<double>(in.audit_failures));
-    header(out, "tatou_audit_events_dropped_total", "counter", "Audit events dropped because the queue was full.");
-    sample(out, "tatou_audit_events_dropped_total", "", static_cast<double>(in.audit_dropped));
-    header(out, "tatou_audit_last_sequence", "gauge", "Sequence number of the last audit record written.");
-    sample(out, "tatou_audit_last_sequence", "", static_cast<double>(in.audit_last_sequence));
-    header(out, "tatou_audit_last_event_timestamp_seconds", "gauge", "Unix time of the last audit record written.");
-    sample(out, "tatou_audit_last_event_timestamp_seconds", "", static_cast<double>(in.audit_last_event_ms) / 1000.0);
-    header(out, "tatou_audit_chain_valid", "gauge", "1 while the audit chain state is consistent.");
-    sample(out, "tatou_audit_chain_valid", "", in.audit_chain_valid ? 1 : 0);
-    header(out, "tatou_audit_writable", "gauge", "1 while audit records can be written.");
-    sample(out, "tatou_audit_writable", "", in.audit_writable ? 1 : 0);
+    single(out, "tatou_audit_events_written_total", "counter", "Audit records written.", static_cast<double>(in.audit_written));
+    single(out, "tatou_audit_write_failures_total", "counter", "Audit writes that failed.", static_cast<double>(in.audit_failures));
+    single(out, "tatou_audit_events_dropped_total", "counter", "Audit events dropped because the queue was full.", static_cast<double>(in.audit_dropped));
+    single(out, "tatou_audit_last_sequence", "gauge", "Sequence number of the last audit record written.", static_cast<double>(in.audit_last_sequence));
+    single(out, "tatou_audit_last_event_timestamp_seconds", "gauge", "Unix time of the last audit record written.", static_cast<double>(in.audit_last_event_ms) / 1000.0);
+    single(out, "tatou_audit_chain_valid", "gauge", "1 while the audit chain state is consistent.", in.audit_chain_valid ? 1 : 0);
+    single(out, "tatou_audit_writable", "gauge", "1 while audit records can be written.", in.audit_writable ? 1 : 0);
 
     simple_family(out, "tatou_containment_actions_total", "Containment actions taken.", "action", kContainment,
                   containment_);
     simple_family(out, "tatou_honeytoken_hits_total", "Decoys touched.", "kind", kHoneytokens, honeytokens_);
-    header(out, "tatou_blocked_sources", "gauge", "Source addresses or networks blocked now.");
-    sample(out, "tatou_blocked_sources", "", static_cast<double>(in.blocked_sources));
-    header(out, "tatou_locked_accounts", "gauge", "Accounts locked now.");
-    sample(out, "tatou_locked_accounts", "", static_cast<double>(in.locked_accounts));
-    header(out, "tatou_detector_tracked_keys", "gauge", "Sources the detectors are tracking (capped).");
-    sample(out, "tatou_detector_tracked_keys", "", static_cast<double>(in.detector_tracked_keys));
+    single(out, "tatou_blocked_sources", "gauge", "Source addresses or networks blocked now.", static_cast<double>(in.blocked_sources));
+    single(out, "tatou_locked_accounts", "gauge", "Accounts locked now.", static_cast<double>(in.locked_accounts));
+    single(out, "tatou_detector_tracked_keys", "gauge", "Sources the detectors are tracking (capped).", static_cast<double>(in.detector_tracked_keys));
 
     header(out, "tatou_build_info", "gauge", "Build information.");
     sample(out, "tatou_build_info", label("version", TATOU_VERSION) + "," + label("commit", TATOU_COMMIT), 1);
     const auto p = read_process();
-    header(out, "process_cpu_seconds_total", "counter", "User and system CPU time.");
-    sample(out, "process_cpu_seconds_total", "", p.cpu_seconds);
-    header(out, "process_resident_memory_bytes", "gauge", "Resident memory.");
-    sample(out, "process_resident_memory_bytes", "", p.rss_bytes);
-    header(out, "process_open_fds", "gauge", "Open file descriptors.");
-    sample(out, "process_open_fds", "", p.open_fds);
-    header(out, "process_start_time_seconds", "gauge", "Start time, unix seconds.");
-    sample(out, "process_start_time_seconds", "", static_cast<double>(start_unix_));
+    single(out, "process_cpu_seconds_total", "counter", "User and system CPU time.", p.cpu_seconds);
+    single(out, "process_resident_memory_bytes", "gauge", "Resident memory.", p.rss_bytes);
+    single(out, "process_open_fds", "gauge", "Open file descriptors.", p.open_fds);
+    single(out, "process_start_time_seconds", "gauge", "Start time, unix seconds.", static_cast<double>(start_unix_));
     return out;
 }
 
