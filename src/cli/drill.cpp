@@ -19,6 +19,7 @@ void add_drill_command(CLI::App& app, DrillArgs& args) {
     run->add_option("--audit-log", o.audit_log, "default <data dir>/log/audit.jsonl");
     run->add_option("--rules-dir", o.rules_dir, "alert rules")->default_val(TATOU_DEFAULT_RULES_DIR);
     run->add_option("--promtool", o.promtool, "promtool binary")->default_val("promtool");
+    run->add_option("--rmap-server-pub", o.rmap_server_pub, "the server's RMAP public key (default <data dir>/rmap/server_pub.asc)");
     run->add_option("--honeytoken-link", o.honeytoken_link, "a decoy from the server's TATOU_HONEYTOKEN_LINKS");
     run->add_option("--lock-after", o.lock_after, "the server's TATOU_LOCK_AFTER")->default_val(10);
     run->add_option("--login-max-failures", o.login_max_failures, "the server's TATOU_LOGIN_MAX_FAILURES")->default_val(5);

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Starts a fresh `tatou serve` on loopback with short detector thresholds, a honeytoken and a
-# 3-second request timeout, runs `tatou drill run all` against it and checks the exit code and
+# Starts a fresh `tatou serve` on loopback with short detector thresholds, a honeytoken, RMAP
+# set up (server key, one partner identity, the document) and a 3-second request timeout, runs `tatou drill run all` against it and checks the exit code and
 # the JSON result (every scenario passed, requests under the cap).
 set -u
 BIN=${1:?usage: run_drills.sh path/to/tatou [rules dir]}
@@ -9,6 +9,13 @@ DATA=$(mktemp -d /tmp/tatou-drill.XXXXXX)
 pick_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(pick_port); APORT=$(pick_port)
 DECOY=00000000000000000000000000decafe
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# RMAP: a server key, one known partner (so the server is configured) and the document.
+mkdir -p "$DATA/rmap/clients" "$DATA/partner"
+"$BIN" rmap keygen --bits 2048 --out "$DATA/rmap/server_priv.asc" >/dev/null || exit 1
+"$BIN" rmap keygen --bits 2048 --out "$DATA/partner/partner_priv.asc" >/dev/null || exit 1
+cp "$DATA/partner/server_pub.asc" "$DATA/rmap/clients/Partner.asc"
+cp "$ROOT/fuzz/corpus/pdf_read/plain-1p.pdf" "$DATA/rmap/document.pdf"
 export TATOU_DATA_DIR=$DATA TATOU_LISTEN=127.0.0.1:$PORT TATOU_ADMIN_LISTEN=127.0.0.1:$APORT \
   TATOU_HONEYTOKEN_LINKS=$DECOY TATOU_REQUEST_TIMEOUT=3 TATOU_MAX_UPLOAD_BYTES=1048576 \
   TATOU_ARGON2_OPS=1 TATOU_ARGON2_MEM_KIB=64 TATOU_LOCK_AFTER=8 TATOU_DETECT_404=20
@@ -30,7 +37,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 names = {s["name"] for s in r["scenarios"]}
 need = {"brute_force", "credential_stuffing", "idor", "upload_traversal", "upload_malformed", "forged_token",
-        "revoked_token", "rmap_garbage", "scanner", "honeytoken", "oversized_body", "slow_client"}
+        "revoked_token", "rmap_garbage", "rmap_unknown_identity", "scanner", "honeytoken", "oversized_body", "slow_client"}
 assert need <= names, f"missing scenarios: {need - names}"
 for s in r["scenarios"]:
     assert s["assertions"], f"{s['name']}: no assertions"

@@ -55,6 +55,7 @@ std::string jstr(const nlohmann::json& j, const std::string& pointer) {
 Context::Context(Options options, std::string run_id) : options_(std::move(options)), run_id_(std::move(run_id)) {
     if (options_.admin_token_file.empty()) options_.admin_token_file = options_.data_dir + "/admin.token";
     if (options_.audit_log.empty()) options_.audit_log = options_.data_dir + "/log/audit.jsonl";
+    if (options_.rmap_server_pub.empty()) options_.rmap_server_pub = options_.data_dir + "/rmap/server_pub.asc";
     base_ = must_parse(options_.base_url, "--base");
     admin_ = must_parse(options_.admin_url, "--admin-url");
     admin_token_ = read_first_line(options_.admin_token_file);

@@ -40,6 +40,7 @@ struct Options {
     std::string rules_dir;         // monitoring/rules
     std::string promtool = "promtool";
     std::string honeytoken_link;
+    std::string rmap_server_pub;   // default <data>/rmap/server_pub.asc
     int lock_after = 10;
     int login_max_failures = 5;
     int stuffing_accounts = 10;

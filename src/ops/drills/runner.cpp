@@ -17,6 +17,7 @@ void drill_honeytoken(Drill&);
 void drill_upload_traversal(Drill&);
 void drill_upload_malformed(Drill&);
 void drill_rmap_garbage(Drill&);
+void drill_rmap_unknown_identity(Drill&);
 void drill_scanner(Drill&);
 void drill_oversized_body(Drill&);
 void drill_slow_client(Drill&);
@@ -30,7 +31,8 @@ const std::vector<Scenario>& scenarios() {
         {"upload_malformed", "non-PDF (415 not_pdf) and unparseable PDF (400) uploads", drill_upload_malformed},
         {"forged_token", "forged bearer tokens: 401 authn_token_invalid", drill_forged_token},
         {"revoked_token", "replay of a logged-out token: 401 authn_token_reuse", drill_revoked_token},
-        {"rmap_garbage", "undecryptable RMAP payloads: 400 (or documented 503), rmap_failure_burst", drill_rmap_garbage},
+        {"rmap_garbage", "undecryptable RMAP payloads: 400 (or documented 503), crypt_decrypt_fail, rmap_failure_burst", drill_rmap_garbage},
+        {"rmap_unknown_identity", "msg1 from identities the server does not know: 403, rmap_failure_burst; block-ip", drill_rmap_unknown_identity},
         {"scanner", "404 burst and attack-tool User-Agent: malicious_excess_404, malicious_attack_tool; block-ip", drill_scanner},
         {"honeytoken", "touch a decoy version link: malicious_direct_reference honeytoken=true; block-ip", drill_honeytoken},
         {"oversized_body", "JSON > 64 KiB (413) and an upload over the limit; server survives", drill_oversized_body},

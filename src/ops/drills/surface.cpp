@@ -1,5 +1,5 @@
-// Drills against the request surface: malicious uploads, RMAP garbage, scanners, oversized
-// bodies and slow clients.
+// Drills against the request surface: malicious uploads, scanners, oversized bodies and slow
+// clients.
 #include <asio.hpp>
 #include <thread>
 
@@ -67,56 +67,6 @@ void drill_upload_malformed(Drill& d) {
     d.check_delta(before, after, "tatou_uploads_total", {{"result", "parse_error"}}, 1);
     d.check_alert("TatouUploadRejections", before, after, {"tatou_uploads_total"}, false);
     healthz_alive(d, "server survives the malformed PDF");
-}
-
-void drill_rmap_garbage(Drill& d) {
-    const auto before = d.ctx.scrape(d);
-    const int n = 11;
-    std::vector<std::string> ids;
-    std::chrono::steady_clock::time_point first{};
-    int refused = 0;
-    bool configured = true;
-    for (int i = 0; i < n; ++i) {
-        Req r;
-        r.method = "POST";
-        r.path = i % 2 == 0 ? "/api/rmap-initiate" : "/api/rmap-get-link";
-        r.content_type = "application/json";
-        r.body = nlohmann::json{{"payload", "bm90IGFuIE9wZW5QR1AgbWVzc2FnZQ" + std::to_string(i)}}.dump();
-        r.request_id = d.ctx.next_id("rmap");
-        ids.push_back(r.request_id);
-        const auto resp = d.ctx.call(d, r);
-        if (i == 0) {
-            first = resp.sent;
-            configured = resp.status != 503;
-            if (configured)
-                d.check_json_error("refused: garbage payload -> 400", resp, 400, "Invalid RMAP message format or content");
-            else
-                d.check_json_error("refused: RMAP not set up -> documented 503", resp, 503, "RMAP not configured");
-        }
-        if (resp.status == (configured ? 400 : 503)) ++refused;
-    }
-    d.check("refused: every garbage message", refused == n, std::to_string(n) + " refusals",
-            std::to_string(refused) + " refusals");
-    if (configured)
-        d.expect_event("detected: crypt_decrypt_fail", "crypt_decrypt_fail", {ids.front()}, {{"/source/ip", d.source_ip}},
-                       first);
-    else
-        d.expect_event("detected: rmap_handshake failure", "rmap_handshake", {ids.front()},
-                       {{"/event/outcome", "failure"}, {"/source/ip", d.source_ip}}, first);
-    d.expect_event("detected: rmap_failure_burst", "rmap_failure_burst", ids, {{"/source/ip", d.source_ip}}, first);
-    const auto after = d.ctx.scrape(d);
-    const double delta = series_sum(after, "tatou_rmap_handshakes_total", {}) -
-                         series_sum(before, "tatou_rmap_handshakes_total", {}) -
-                         (series_sum(after, "tatou_rmap_handshakes_total", {{"result", "success"}}) -
-                          series_sum(before, "tatou_rmap_handshakes_total", {{"result", "success"}}));
-    d.check("counted: tatou_rmap_handshakes_total{result!=\"success\"}", delta == n, "delta " + std::to_string(n),
-            "delta " + std::to_string(static_cast<long long>(delta)));
-    d.check_delta(before, after, "tatou_security_events_total", {{"action", "rmap_failure_burst"}}, 1);
-    d.check_alert("TatouRmapFailures", before, after, {"tatou_rmap_handshakes_total"}, true);
-    // Unknown identity needs a message encrypted to the server key: only possible when configured.
-    if (configured)
-        d.check("unknown identity", false, "403 Unknown identity",
-                "RMAP is configured but this drill cannot yet encrypt to the server key (not implemented)");
 }
 
 void drill_scanner(Drill& d) {
