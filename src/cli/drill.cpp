@@ -20,6 +20,8 @@ void add_drill_command(CLI::App& app, DrillArgs& args) {
     run->add_option("--rules-dir", o.rules_dir, "alert rules")->default_val(TATOU_DEFAULT_RULES_DIR);
     run->add_option("--promtool", o.promtool, "promtool binary")->default_val("promtool");
     run->add_option("--rmap-server-pub", o.rmap_server_pub, "the server's RMAP public key (default <data dir>/rmap/server_pub.asc)");
+    run->add_option("--audit-key", o.audit_key, "audit verification key (default audit-verify.key beside the log)");
+    run->add_flag("--disruptive", o.disruptive, "with all: also run rotate_key, which ends every session on the server");
     run->add_option("--honeytoken-link", o.honeytoken_link, "a decoy from the server's TATOU_HONEYTOKEN_LINKS");
     run->add_option("--lock-after", o.lock_after, "the server's TATOU_LOCK_AFTER")->default_val(10);
     run->add_option("--login-max-failures", o.login_max_failures, "the server's TATOU_LOGIN_MAX_FAILURES")->default_val(5);
@@ -34,7 +36,8 @@ void add_drill_command(CLI::App& app, DrillArgs& args) {
 int run_drill(const CLI::App& app, const DrillArgs& args) {
     const auto* drill = app.get_subcommand("drill");
     if (drill->got_subcommand("list")) {
-        for (const auto& s : drills::scenarios()) std::cout << s.name << "\t" << s.summary << "\n";
+        for (const auto& s : drills::scenarios())
+            std::cout << s.name << "\t" << (s.disruptive ? "[disruptive] " : "") << s.summary << "\n";
         return 0;
     }
     return drills::run_drills(args.options, args.names, args.json_out);

@@ -258,7 +258,11 @@ void Metrics::request_finished(std::string_view method, std::string_view route, 
     }
 }
 
-void Metrics::event_emitted(Action action) { inc(events_[static_cast<std::size_t>(action)]); }
+void Metrics::event_emitted(Action action, Outcome outcome) {
+    inc(events_[static_cast<std::size_t>(action)]);
+    // authz_admin records allowed and refused admin calls alike; only refusals are an attack signal.
+    if (action == Action::authz_admin && outcome == Outcome::failure) inc(admin_denied_);
+}
 
 void Metrics::containment(std::string_view action) {
     const auto i = index_of(kContainment, action);
@@ -341,6 +345,8 @@ std::string Metrics::exposition(const ScrapeInputs& in) const {
     simple_family(out, "tatou_containment_actions_total", "Containment actions taken.", "action", kContainment,
                   containment_);
     simple_family(out, "tatou_honeytoken_hits_total", "Decoys touched.", "kind", kHoneytokens, honeytokens_);
+    single(out, "tatou_admin_auth_failures_total", "counter", "Admin listener calls refused for a missing or wrong admin token.",
+           static_cast<double>(admin_denied_.load()));
     single(out, "tatou_blocked_sources", "gauge", "Source addresses or networks blocked now.", static_cast<double>(in.blocked_sources));
     single(out, "tatou_locked_accounts", "gauge", "Accounts locked now.", static_cast<double>(in.locked_accounts));
     single(out, "tatou_detector_tracked_keys", "gauge", "Sources the detectors are tracking (capped).", static_cast<double>(in.detector_tracked_keys));

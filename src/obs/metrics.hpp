@@ -54,7 +54,7 @@ public:
     void request_started() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
     void request_finished(std::string_view method, std::string_view route, int status, Reason reason,
                           std::string_view watermark_method, double seconds);
-    void event_emitted(Action action);
+    void event_emitted(Action action, Outcome outcome);
     void containment(std::string_view action);  // lock_account, … (closed set; others ignored)
     void db_error(std::string_view op);         // connect | query
 
@@ -86,6 +86,7 @@ private:
     std::atomic<std::uint64_t> db_errors_[2]{};
     std::atomic<std::uint64_t> containment_[7]{};
     std::atomic<std::uint64_t> honeytokens_[2]{};
+    std::atomic<std::uint64_t> admin_denied_{0};
     std::unique_ptr<std::atomic<std::uint64_t>[]> events_;  // per action
     std::vector<std::string> wm_methods_;
     std::unique_ptr<std::atomic<std::uint64_t>[]> wm_ops_;  // op × method × result

@@ -133,7 +133,7 @@ void Telemetry::request_done(const RouteAudit& route, const RequestInfo& request
 
 // Counted when handed to the log, so a metric never moves without its audit record.
 void Telemetry::record(Event event) {
-    if (metrics_ != nullptr) metrics_->event_emitted(event.action);
+    if (metrics_ != nullptr) metrics_->event_emitted(event.action, event.outcome);
     if (audit_ != nullptr) audit_->emit(std::move(event));
 }
 

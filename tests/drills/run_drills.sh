@@ -30,19 +30,20 @@ done
 OUT=$DATA/drills.json
 "$BIN" drill run all --base "http://127.0.0.1:$PORT" --admin-url "http://127.0.0.1:$APORT" --data-dir "$DATA" \
   --json "$OUT" --rules-dir "$RULES" --honeytoken-link "$DECOY" --request-timeout 3 --max-upload-bytes 1048576 \
-  --lock-after 8 --detect-404 20 --max-requests 600
+  --lock-after 8 --detect-404 20 --max-requests 600 --disruptive
 RC=$?
 python3 - "$OUT" <<'PY' || RC=1
 import json, sys
 r = json.load(open(sys.argv[1]))
 names = {s["name"] for s in r["scenarios"]}
 need = {"brute_force", "credential_stuffing", "idor", "upload_traversal", "upload_malformed", "forged_token",
-        "revoked_token", "rmap_garbage", "rmap_unknown_identity", "scanner", "honeytoken", "oversized_body", "slow_client"}
+        "revoked_token", "rmap_garbage", "rmap_unknown_identity", "scanner", "honeytoken", "oversized_body", "slow_client",
+        "admin_token_guessing", "audit_integrity", "rotate_key"}
 assert need <= names, f"missing scenarios: {need - names}"
 for s in r["scenarios"]:
     assert s["assertions"], f"{s['name']}: no assertions"
     assert all(a["pass"] for a in s["assertions"]) and s["pass"], f"{s['name']} failed"
-assert r["pass"] and r["total_requests"] < r["max_requests"]
+assert r["pass"] and r["total_requests"] < r["max_requests"] and r["not_run"] == [], r["not_run"]
 print(f"drills JSON ok: {len(r['scenarios'])} scenarios, {sum(len(s['assertions']) for s in r['scenarios'])} assertions, {r['total_requests']} requests")
 PY
 [ $RC -ne 0 ] && tail -20 "$DATA/serve.err"

@@ -26,6 +26,7 @@ expect tatou-pager     severity=critical alertname=TatouAuditChainInvalid threat
 expect tatou-oncall    severity=high     alertname=TatouBruteForceDetected threat=T-AUTH-01
 expect tatou-ticket    severity=warning  alertname=TatouLoginFailureBurst threat=T-AUTH-01
 expect tatou-low-noise severity=info     alertname=TatouContainmentActivity threat=T-ADMIN-01
+expect tatou-pager     severity=critical alertname=TatouAdminAuthFailures threat=T-ADMIN-01
 # Missing or unknown severity still reaches on-call rather than nobody.
 expect tatou-oncall    alertname=SomethingUnlabelled
 expect tatou-oncall    severity=bogus alertname=SomethingMislabelled

@@ -149,6 +149,9 @@ def main():
     simple("tatou_containment_actions_total", "Containment actions taken.", "action",
            ["lock_account", "unlock_account", "revoke_sessions", "block_ip", "unblock_ip", "rotate_key", "read_only"])
     simple("tatou_honeytoken_hits_total", "Decoys touched.", "kind", ["version_link", "document"])
+    family("tatou_admin_auth_failures_total", "counter",
+           "Admin listener calls refused for a missing or wrong admin token.")
+    out("tatou_admin_auth_failures_total 0")
     for name, help_, v in [("tatou_blocked_sources", "Source addresses or networks blocked now.", 0),
                            ("tatou_locked_accounts", "Accounts locked now.", 0),
                            ("tatou_detector_tracked_keys", "Sources the detectors are tracking (capped).", 3)]:

@@ -55,6 +55,8 @@ std::string jstr(const nlohmann::json& j, const std::string& pointer) {
 Context::Context(Options options, std::string run_id) : options_(std::move(options)), run_id_(std::move(run_id)) {
     if (options_.admin_token_file.empty()) options_.admin_token_file = options_.data_dir + "/admin.token";
     if (options_.audit_log.empty()) options_.audit_log = options_.data_dir + "/log/audit.jsonl";
+    if (options_.audit_key.empty())
+        options_.audit_key = (fs::path(options_.audit_log).parent_path() / "audit-verify.key").string();
     if (options_.rmap_server_pub.empty()) options_.rmap_server_pub = options_.data_dir + "/rmap/server_pub.asc";
     base_ = must_parse(options_.base_url, "--base");
     admin_ = must_parse(options_.admin_url, "--admin-url");
@@ -86,7 +88,7 @@ Response Context::call(Drill& d, Req r) {
     Response out;
     out.sent = clock_type::now();
     try {
-        auto resp = cli::http_request(base_, r.method, r.path, r.body, r.content_type, std::chrono::seconds(r.timeout_s),
+        auto resp = cli::http_request(r.admin_listener ? admin_ : base_, r.method, r.path, r.body, r.content_type, std::chrono::seconds(r.timeout_s),
                                       extra);
         out.status = resp.status;
         out.body = std::move(resp.body);

@@ -41,6 +41,8 @@ struct Options {
     std::string promtool = "promtool";
     std::string honeytoken_link;
     std::string rmap_server_pub;   // default <data>/rmap/server_pub.asc
+    std::string audit_key;         // default audit-verify.key beside the audit log
+    bool disruptive = false;       // `all` includes the scenarios that affect real users (rotate_key)
     int lock_after = 10;
     int login_max_failures = 5;
     int stuffing_accounts = 10;
@@ -73,6 +75,7 @@ struct Req {
     std::string user_agent;
     std::string source_ip;  // default: the scenario's own address
     int timeout_s = 10;
+    bool admin_listener = false;  // send to --admin-url instead of --base (with this bearer, not the admin token)
 };
 
 class Drill;
@@ -158,6 +161,7 @@ struct Scenario {
     std::string name;
     std::string summary;
     std::function<void(Drill&)> run;
+    bool disruptive = false;  // ends or changes real users' sessions: only with --disruptive
 };
 
 const std::vector<Scenario>& scenarios();

@@ -21,6 +21,9 @@ void drill_rmap_unknown_identity(Drill&);
 void drill_scanner(Drill&);
 void drill_oversized_body(Drill&);
 void drill_slow_client(Drill&);
+void drill_admin_token_guessing(Drill&);
+void drill_audit_integrity(Drill&);
+void drill_rotate_key(Drill&);
 
 const std::vector<Scenario>& scenarios() {
     static const std::vector<Scenario> table = {
@@ -37,6 +40,9 @@ const std::vector<Scenario>& scenarios() {
         {"honeytoken", "touch a decoy version link: malicious_direct_reference honeytoken=true; block-ip", drill_honeytoken},
         {"oversized_body", "JSON > 64 KiB (413) and an upload over the limit; server survives", drill_oversized_body},
         {"slow_client", "stalled headers/body: others served, stalled connections closed in time", drill_slow_client},
+        {"admin_token_guessing", "wrong admin tokens: 401, authz_admin failures counted and alerting; nothing done", drill_admin_token_guessing},
+        {"audit_integrity", "live chain verifies; an edited or cut copy of it is caught at the right sequence", drill_audit_integrity},
+        {"rotate_key", "rotate the token key: every old token 401, key_rotated, new logins work", drill_rotate_key, true},
     };
     return table;
 }
@@ -59,7 +65,8 @@ int run_drills(const Options& options, const std::vector<std::string>& names, co
     std::vector<const Scenario*> chosen;
     for (const auto& name : names) {
         if (name == "all") {
-            for (const auto& s : scenarios()) chosen.push_back(&s);
+            for (const auto& s : scenarios())
+                if (!s.disruptive || options.disruptive) chosen.push_back(&s);
             continue;
         }
         const auto it = std::find_if(scenarios().begin(), scenarios().end(), [&](const auto& s) { return s.name == name; });
@@ -99,6 +106,10 @@ int run_drills(const Options& options, const std::vector<std::string>& names, co
         if (!d.result.error.empty()) std::cout << "  error: " << d.result.error << "\n";
         out["scenarios"].push_back(to_json(d.result));
     }
+    nlohmann::json not_run = nlohmann::json::array();
+    for (const auto& s : scenarios())
+        if (std::find(chosen.begin(), chosen.end(), &s) == chosen.end()) not_run.push_back(s.name);
+    out["not_run"] = not_run;
     out["total_requests"] = ctx->total_requests();
     out["max_requests"] = options.max_requests;
     out["pass"] = all_pass;
