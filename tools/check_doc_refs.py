@@ -613,17 +613,24 @@ tatou ir collect --since 2h \\
 
 
 def self_test(root, tatou):
+    """Against a stand-in binary with canned CLI11 help, and against the real one if given."""
+    status = 0
     with tempfile.TemporaryDirectory() as tmp:
-        if not tatou:
-            tatou = os.path.join(tmp, "tatou")
-            with open(tatou, "w", encoding="utf-8") as f:
-                f.write("#!%s\nimport sys\nHELP = %r\nargs = tuple(a for a in sys.argv[1:] if a != '--help')\n"
-                        "print(HELP[args]) if args in HELP else sys.exit(2)\n" % (sys.executable, FAKE_HELP))
-            os.chmod(tatou, 0o755)
-        model = Model(root, tatou=tatou)
-        doc = os.path.join(root, "docs", "self-test.md")  # never written: the text is passed in
-        bad = run(model, [(doc, SELF_TEST_BAD)])
-        good = run(model, [(doc, SELF_TEST_GOOD)])
+        fake = os.path.join(tmp, "tatou")
+        with open(fake, "w", encoding="utf-8") as f:
+            f.write("#!%s\nimport sys\nHELP = %r\nargs = tuple(a for a in sys.argv[1:] if a != '--help')\n"
+                    "print(HELP[args]) if args in HELP else sys.exit(2)\n" % (sys.executable, FAKE_HELP))
+        os.chmod(fake, 0o755)
+        for label, binary in [("stand-in tatou", fake)] + ([("tatou " + tatou, tatou)] if tatou else []):
+            status |= self_test_with(root, binary, label)
+    return status
+
+
+def self_test_with(root, tatou, label):
+    model = Model(root, tatou=tatou)
+    doc = os.path.join(root, "docs", "self-test.md")  # never written: the text is passed in
+    bad = run(model, [(doc, SELF_TEST_BAD)])
+    good = run(model, [(doc, SELF_TEST_GOOD)])
     failures = []
     for expect in SELF_TEST_EXPECT:
         if not any(expect in p for p in bad.problems):
@@ -637,7 +644,7 @@ def self_test(root, tatou):
     if failures:
         print("\n".join(["reported:"] + bad.problems), file=sys.stderr)
         return 1
-    print(f"self-test ok: {len(SELF_TEST_EXPECT)} planted errors reported, clean document passes")
+    print(f"self-test ok ({label}): {len(SELF_TEST_EXPECT)} planted errors reported, clean document passes")
     return 0
 
 
