@@ -337,6 +337,15 @@ class Checker:
             self.walk_command(where, tokens)
 
     def walk_command(self, where, tokens):
+        # a command substitution `$(date -u …)` is one word of this command, not its options
+        joined, depth = [], 0
+        for tok in tokens:
+            if depth > 0:
+                joined[-1] += " " + tok
+            else:
+                joined.append(tok)
+            depth = max(0, depth + tok.count("$(") - tok.count(")")) if depth or "$(" in tok else 0
+        tokens = joined
         level, path, i = self.m.cli, ["tatou"], 0
         while i < len(tokens):
             tok = tokens[i].strip("[]")
@@ -607,7 +616,7 @@ See `src/obs/vocabulary.hpp`, `monitoring/rules/*.yml` and [the plan](incident_r
 jq -c 'select(.event.action=="authz_fail") | {t:."@timestamp", ip:.source.ip, d:.tatou.document_id}' $DATA/log/audit.jsonl
 tatou admin --admin-url http://127.0.0.1:9464 block-ip 192.0.2.1/32 --ttl 60   # comment --not-a-flag
 tatou ir collect --since 2h \\
-    --out /tmp/x
+    --out /tmp/ev-$(date -u +%Y%m%dT%H%MZ)
 ```
 """
 
