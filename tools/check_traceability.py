@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks security/traceability.yaml against the repository: every threat in
-docs/threat_model.md has controls, events, metrics, alerts, a playbook and tests, and every name
+docs/threat_model.md has controls, events, metrics, alerts, a playbook, drills and tests, and every name
 it references exists. Exit 0 when all hold; otherwise each problem is printed and exit 1.
 
 usage: check_traceability.py [--root DIR] [--file security/traceability.yaml]
@@ -12,7 +12,7 @@ import sys
 
 import yaml
 
-REQUIRED = ("controls", "events", "metrics", "alerts", "playbook", "tests")
+REQUIRED = ("controls", "events", "metrics", "alerts", "playbook", "drills", "tests")
 
 
 def slug(heading):
@@ -33,7 +33,8 @@ def load(root):
                 alerts |= {r["alert"] for r in group["rules"] if "alert" in r}
     playbooks = set(re.findall(r"^### (PB-\d\d)\b", read("docs/incident_response.md"), re.M))
     threats = set(re.findall(r"^\| (T-[A-Z]+-\d\d) \|", read("docs/threat_model.md"), re.M))
-    return vocabulary, metrics, alerts, playbooks, threats
+    drills = set(re.findall(r'^\s+\{"([a-z0-9_]+)", "', read("src/ops/drills/runner.cpp"), re.M))
+    return vocabulary, metrics, alerts, playbooks, threats, drills
 
 
 def test_exists(root, ref):
@@ -53,7 +54,7 @@ def test_exists(root, ref):
 
 
 def check(root, trace_file):
-    vocabulary, metrics, alerts, playbooks, threats = load(root)
+    vocabulary, metrics, alerts, playbooks, threats, drills = load(root)
     data = yaml.safe_load(open(os.path.join(root, trace_file), encoding="utf-8"))["threats"]
     problems = []
     for t in sorted(threats - set(data)):
@@ -78,6 +79,9 @@ def check(root, trace_file):
                 problems.append(f"{tid}: alert {a} is not in monitoring/rules")
         if entry.get("playbook") and entry["playbook"] not in playbooks:
             problems.append(f"{tid}: playbook {entry['playbook']} has no heading in docs/incident_response.md")
+        for d in entry.get("drills", []):
+            if d not in drills:
+                problems.append(f"{tid}: drill {d} is not in tatou drill list")
         for ref in entry.get("tests", []):
             if not test_exists(root, ref):
                 problems.append(f"{tid}: test {ref} does not exist")
@@ -99,11 +103,15 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             broken = os.path.join(tmp, "trace.yaml")
             text = open(os.path.join(args.root, args.file), encoding="utf-8").read()
-            open(broken, "w").write(text.replace("TatouAuthzProbing", "TatouAuthzProbingRenamed", 1))
+            text = text.replace("TatouAuthzProbing", "TatouAuthzProbingRenamed", 1)
+            text = text.replace("[idor]", "[idor_renamed]", 1)
+            text = text.replace("    drills: [scanner]\n", "", 1)
+            open(broken, "w").write(text)
             found = check(args.root, os.path.relpath(broken, args.root))
-            if not any("TatouAuthzProbingRenamed" in p for p in found):
-                print("FAIL: self-test: a renamed alert was not reported")
-                return 1
+            for needle in ("TatouAuthzProbingRenamed", "drill idor_renamed", "T-RECON-01: no drills"):
+                if not any(needle in p for p in found):
+                    print(f"FAIL: self-test: '{needle}' was not reported")
+                    return 1
     print(f"traceability: {len(problems)} problem(s)")
     return 1 if problems else 0
 
