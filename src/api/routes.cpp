@@ -127,6 +127,7 @@ Reply dispatch(const Route& route, Request& request, Services& services) {
         reply = route.handler(request, services);
     } catch (const Error& e) {
         reason = e.reason();
+        if (e.subject_user && !request.facts.user_id) request.facts.user_id = e.subject_user;
         reply = error_reply(std::current_exception(), request);
     } catch (...) {
         reason = Reason::internal;

@@ -66,6 +66,8 @@ IssuedToken AccountService::login(const std::string& client_ip, const std::strin
                 "Too many login attempts. Try again later.");
         e.retry_after = decision.retry_after_s;
         e.remaining_attempts = 0;
+        if (decision.reached_lock)
+            if (const auto target = store_.find_user_by_email_key(key)) e.subject_user = target->id;
         throw e;
     }
 
@@ -83,6 +85,7 @@ IssuedToken AccountService::login(const std::string& client_ip, const std::strin
                                                 : Reason::bad_credentials;
         Error e(Errc::unauthorized, why, "invalid credentials");
         e.remaining_attempts = verdict.remaining;
+        if (user) e.subject_user = user->id;
         throw e;
     }
     throttle_.record_success(client_ip, key);
@@ -113,8 +116,12 @@ AuthUser AccountService::authenticate(std::string_view header) {
     user.token_id = crypto::sha256_hex(token).substr(0, 16);
     const auto record = store_.find_token(user.token_hash);
     if (!record) throw Error(Errc::unauthorized, Reason::token_unknown, "Invalid token");
-    if (record->revoked) throw Error(Errc::unauthorized, Reason::token_revoked, "Token has been revoked");
-    if (record->expires_at <= unix_now()) throw Error(Errc::unauthorized, Reason::token_expired, "Token expired");
+    if (record->revoked || record->expires_at <= unix_now()) {
+        Error e(Errc::unauthorized, record->revoked ? Reason::token_revoked : Reason::token_expired,
+                record->revoked ? "Token has been revoked" : "Token expired");
+        e.subject_user = record->user_id;
+        throw e;
+    }
     user.id = record->user_id;
     if (containment_ != nullptr && containment_->account_locked(user.id))
         throw Error(Errc::unauthorized, Reason::account_locked, "Account locked");

@@ -1,5 +1,6 @@
 #pragma once
 // Errors are thrown by kind and mapped to an HTTP status in one place (api/reply.cpp).
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -38,6 +39,9 @@ public:
     std::optional<int> retry_after;
     // Login throttling tells the client how many attempts remain.
     std::optional<int> remaining_attempts;
+    // The account a refused request was about (a revoked token's owner, a locked account), for
+    // the audit record only: it is never rendered to the client.
+    std::optional<std::int64_t> subject_user;
 
 private:
     Errc code_;

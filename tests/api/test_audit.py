@@ -105,11 +105,16 @@ class AuditCoverageTests(h.ApiTestCase):
             r = http.get(server.url("/api/list-documents"), headers=dict(headers, **{"X-Request-ID": r_id}))
             self.assertEqual(r.status_code, 401)
             cases[name] = by_request(server, r_id)
-        http.post(server.url("/api/logout"), headers=h.auth(token))
+        logout_id = rid()
+        http.post(server.url("/api/logout"), headers=dict(h.auth(token), **{"X-Request-ID": logout_id}))
+        [logout] = by_request(server, logout_id)
         r_id = rid()
         r = http.get(server.url("/api/list-documents"), headers=dict(h.auth(token), **{"X-Request-ID": r_id}))
         self.assertEqual(r.status_code, 401)
         cases["revoked"] = by_request(server, r_id)
+        # The replayed token's owner is named, so the responder knows whose session leaked.
+        self.assertEqual(cases["revoked"][0]["user"]["id"], logout["user"]["id"])
+        self.assertNotIn("user", cases["unknown_token"][0])
         for reason, events in cases.items():
             with self.subTest(reason=reason):
                 self.assertEqual(len(events), 1)
@@ -241,8 +246,10 @@ class DetectorTests(h.ApiTestCase):
         self.assertEqual((action(e), e["event"]["reason"]), ("authn_login_fail", "locked"))
         email_hash = e["user"]["email_hash"]
         mine = lambda name: wait_for(server, lambda x: action(x) == name and x.get("user", {}).get("email_hash") == email_hash)
-        self.assertEqual(len(mine("authn_login_fail_max")), 1)
+        [fail_max] = mine("authn_login_fail_max")
         self.assertEqual(len(mine("authn_login_lock")), 1)
+        [created] = mine("authn_login_success")
+        self.assertEqual(fail_max["user"]["id"], created["user"]["id"])
 
     def test_credential_stuffing(self):
         r_ids = []

@@ -112,7 +112,8 @@ void drill_brute_force(Drill& d) {
     right.source_ip = "127.0.0.2";
     d.check_json_error("refused: right password while locked -> 423", d.ctx.call(d, right), 423);
     ++n423;
-    d.expect_event("detected: authn_login_fail_max", "authn_login_fail_max", ids, {}, *first_sent);
+    d.expect_event("detected: authn_login_fail_max", "authn_login_fail_max", ids,
+                   {{"/user/id", std::to_string(victim.id)}}, *first_sent);
     d.expect_event("detected: authn_login_lock", "authn_login_lock", ids,
                    {{"/event/reason", "maxretries"}, {"/source/ip", d.source_ip}}, *first_sent);
     const auto after = d.ctx.scrape(d);
@@ -206,7 +207,7 @@ void drill_revoked_token(Drill& d) {
     const auto resp = d.ctx.call(d, replay);
     d.check_json_error("refused: revoked token replay -> 401", resp, 401);
     d.expect_event("detected: authn_token_reuse", "authn_token_reuse", {replay.request_id},
-                   {{"/event/reason", "revoked"}, {"/source/ip", d.source_ip}},
+                   {{"/event/reason", "revoked"}, {"/source/ip", d.source_ip}, {"/user/id", std::to_string(u.id)}},
                    resp.sent);
     const auto after = d.ctx.scrape(d);
     d.check_delta(before, after, "tatou_auth_token_rejections_total", {{"reason", "revoked"}}, 1);
