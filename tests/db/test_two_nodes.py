@@ -39,7 +39,8 @@ RMAP_PARTNER = "Node_Partner"
 
 def request_from(node, source, method, path, body=None, headers=None):
     """A request to `node` from another loopback address (each test its own, so the per-source
-    detectors and limits of one test never see another's traffic). Returns (status, body)."""
+    detectors and limits of one test never see another's traffic). Returns (status, body,
+    headers with lowercase names)."""
     conn = httpclient.HTTPConnection("127.0.0.1", node.port, timeout=h.TIMEOUT, source_address=(source, 0))
     try:
         hdrs = dict(headers or {})
@@ -51,7 +52,7 @@ def request_from(node, source, method, path, body=None, headers=None):
         r = conn.getresponse()
         payload = r.read()
         h.RESPONSES.append((method, node.url(path), r.status))
-        return r.status, payload
+        return r.status, payload, {k.lower(): v for k, v in r.getheaders()}
     finally:
         conn.close()
 
@@ -337,20 +338,43 @@ class TwoNodeTests(h.ApiTestCase):
             time.sleep(0.2)
         self.assertEqual(r.status_code, 200, h.describe(r))
 
-    def test_automatic_account_lock_is_per_node(self):
-        """TATOU_LOCK_AFTER counts failures in each node's memory (docs/scaling.md): A locks the
-        account after LOCK_AFTER failures while B still checks passwords, so two nodes allow
-        2 x LOCK_AFTER failures before both refuse."""
+    def test_automatic_account_lock_set_on_a_refuses_login_on_b(self):
+        """TATOU_LOCK_AFTER failures counted by one node lock the email on every node at once
+        (table login_locks), before any password check, for unknown emails too; one unlock-user
+        lifts it everywhere."""
+        r = h.create_user(self.a)
+        self.assertEqual(r.status_code, 201, h.describe(r))
+        email, user_id = r.json()["email"], r.json()["id"]
+        ghost = f"{h.unique()}@example.com"  # no account: must look exactly the same
+        sources = iter(f"127.0.3.{i}" for i in range(1, 250))  # below the per-address limits
+        for target in (email, ghost):
+            for i in range(LOCK_AFTER):
+                status = login_from(self.a, next(sources), target, "WrongPassword123")
+                self.assertEqual(status, 401, f"failure {i + 1} on A")
+            for password in (h.PASSWORD, "WrongPassword123"):
+                status, body, headers = request_from(self.b, next(sources), "POST", "/api/login",
+                                                     {"email": target, "password": password})
+                self.assertEqual(status, 423, f"B, locked by A: {body!r}")
+                self.assertTrue(1 <= int(headers["retry-after"]) <= 901, headers)
+                self.assertEqual(json.loads(body)["error"], "Account temporarily locked. Try again later.")
+        # One unlock, through B, lifts the lock on both nodes (A's own copy in memory too).
+        r = admin_api(self.b, "/admin/unlock-user", {"id": user_id})
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        self.assertIs(r.json()["changed"], True)
+        for node in (self.a, self.b):
+            self.assertEqual(login_from(node, next(sources), email, h.PASSWORD), 200)
+        self.assertEqual(login_from(self.a, next(sources), ghost, h.PASSWORD), 423, "the other lock stays")
+
+    def test_automatic_lock_counts_per_node_but_holds_everywhere(self):
+        """Each node counts failures in memory, so through round-robin the lock comes after at
+        most 2 x (LOCK_AFTER - 1) + 1 failures; once one node locks, both refuse."""
         email, _, _ = h.new_user(self.a)
-        sources = iter(f"127.0.3.{i}" for i in range(1, 200))  # below the per-address limits
-        for i in range(LOCK_AFTER):
-            self.assertEqual(login_from(self.a, next(sources), email, "WrongPassword123"), 401, f"failure {i + 1} on A")
-        self.assertEqual(login_from(self.a, next(sources), email, h.PASSWORD), 423, "A locked the account")
-        # B has seen none of those failures.
-        self.assertEqual(login_from(self.b, next(sources), email, h.PASSWORD), 200)
-        for i in range(LOCK_AFTER):
-            self.assertEqual(login_from(self.b, next(sources), email, "WrongPassword123"), 401, f"failure {i + 1} on B")
-        for node in (self.b, self.a):
+        sources = iter(f"127.0.5.{i}" for i in range(1, 250))
+        nodes = (self.a, self.b)
+        for i in range(2 * (LOCK_AFTER - 1)):
+            self.assertEqual(login_from(nodes[i % 2], next(sources), email, "WrongPassword123"), 401, f"failure {i + 1}")
+        self.assertEqual(login_from(self.a, next(sources), email, "WrongPassword123"), 401, "A counts its LOCK_AFTER-th")
+        for node in nodes:
             self.assertEqual(login_from(node, next(sources), email, h.PASSWORD), 423)
 
     def test_404_scanning_fires_on_each_node_at_its_own_threshold(self):
@@ -381,7 +405,7 @@ class TwoNodeTests(h.ApiTestCase):
     def test_revoked_token_reuse_on_b_after_logout_on_a(self):
         _, _, token = h.new_user(self.a)
         self.assertEqual(http.post(self.a.url("/api/logout"), headers=h.auth(token)).status_code, 200)
-        status, _ = request_from(self.b, "127.0.4.3", "GET", "/api/list-documents", headers=h.auth(token))
+        status, _, _ = request_from(self.b, "127.0.4.3", "GET", "/api/list-documents", headers=h.auth(token))
         self.assertEqual(status, 401)
         hits = wait_for_records(self.b, from_source("authn_token_reuse", "127.0.4.3"))
         self.assertEqual(len(hits), 1)
