@@ -1,5 +1,6 @@
 #include "cli/audit.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -47,29 +48,115 @@ std::string field(const nlohmann::json& j, std::initializer_list<const char*> pa
     return at->is_string() ? at->get<std::string>() : at->dump();
 }
 
-void print_report(const obs::VerifyReport& r, bool json) {
-    if (json) {
-        std::cout << nlohmann::json{{"ok", r.ok},
-                                    {"records", r.records},
-                                    {"first_sequence", r.first_sequence},
-                                    {"last_sequence", r.last_sequence},
-                                    {"last_hash", r.last_hash},
-                                    {"bad_sequence", r.bad_sequence},
-                                    {"bad_file", r.bad_file},
-                                    {"bad_line", r.bad_line},
-                                    {"problem", r.problem}}
-                         .dump()
-                  << "\n";
-        return;
-    }
+nlohmann::json report_json(const obs::VerifyReport& r) {
+    return nlohmann::json{{"ok", r.ok},
+                          {"records", r.records},
+                          {"first_sequence", r.first_sequence},
+                          {"last_sequence", r.last_sequence},
+                          {"last_hash", r.last_hash},
+                          {"bad_sequence", r.bad_sequence},
+                          {"bad_file", r.bad_file},
+                          {"bad_line", r.bad_line},
+                          {"problem", r.problem}};
+}
+
+void print_text(const obs::VerifyReport& r, const std::string& chain) {
     if (r.ok) {
-        std::cout << "audit log intact: " << r.records << " records, sequence " << r.first_sequence << ".."
+        std::cout << chain << "audit log intact: " << r.records << " records, sequence " << r.first_sequence << ".."
                   << r.last_sequence << "\n";
     } else {
-        std::cerr << "audit log NOT intact at sequence " << r.bad_sequence;
+        std::cerr << chain << "audit log NOT intact at sequence " << r.bad_sequence;
         if (!r.bad_file.empty()) std::cerr << " (" << r.bad_file << " line " << r.bad_line << ")";
         std::cerr << ": " << r.problem << "\n";
     }
+}
+
+void print_report(const obs::VerifyReport& r, bool json) {
+    if (json) std::cout << report_json(r).dump() << "\n";
+    else print_text(r, "");
+}
+
+// One node's chain among several: its key, the files whose first record names that key, and
+// the node name its first record carries (for the report only; the seal covers it).
+struct Chain {
+    obs::VerifyKey key;
+    std::string key_file;
+    std::vector<std::filesystem::path> files;
+    std::string node;
+    obs::VerifyReport report;
+};
+
+struct FirstRecord {
+    bool empty = false;  // an empty segment carries nothing
+    std::string key_id;  // empty: not an audit record
+    std::string node;
+};
+
+FirstRecord first_record(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::string line;
+    FirstRecord out;
+    if (!in || !std::getline(in, line)) {
+        out.empty = true;
+        return out;
+    }
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    out.key_id = field(j, {"tatou", "audit", "key_id"});
+    out.node = field(j, {"service", "node", "name"});
+    return out;
+}
+
+obs::VerifyReport failed(const std::string& file, std::string problem) {
+    obs::VerifyReport r;
+    r.bad_file = file;
+    r.bad_line = 1;
+    r.problem = std::move(problem);
+    return r;
+}
+
+// Several chains in one call: every file must belong to one of the keys, and every key must have
+// files (a key without files is a node whose log is missing from the call).
+// quiet (query): only broken chains are reported.
+int verify_several(std::vector<Chain>& chains, const std::vector<std::filesystem::path>& files, bool json,
+                   bool quiet) {
+    std::vector<obs::VerifyReport> stray;  // files no key matches
+    for (const auto& f : files) {
+        const auto first = first_record(f);
+        if (first.empty) continue;
+        auto it = std::find_if(chains.begin(), chains.end(), [&](const Chain& c) { return c.key.key_id == first.key_id; });
+        if (first.key_id.empty())
+            stray.push_back(failed(f.string(), "first line is not an audit record"));
+        else if (it == chains.end())
+            stray.push_back(failed(f.string(), "no --key for this file's chain (key id " + first.key_id + ")"));
+        else {
+            it->files.push_back(f);
+            if (it->node.empty()) it->node = first.node;
+        }
+    }
+    bool ok = stray.empty();
+    nlohmann::json out = nlohmann::json::array();
+    for (auto& c : chains) {
+        c.report = c.files.empty() ? failed("", "no audit files for the key in " + c.key_file)
+                                   : obs::verify_chain(c.files, c.key);
+        if (c.files.empty()) c.report.bad_line = 0;
+        ok = ok && c.report.ok;
+        auto j = report_json(c.report);
+        j["key_id"] = c.key.key_id;
+        j["node"] = c.node;
+        out.push_back(std::move(j));
+        if (!json && !(quiet && c.report.ok))
+            print_text(c.report, "node " + (c.node.empty() ? std::string("?") : c.node) + " (key id " +
+                                            c.key.key_id + "): ");
+    }
+    for (const auto& r : stray) {
+        auto j = report_json(r);
+        j["key_id"] = "";
+        j["node"] = "";
+        out.push_back(std::move(j));
+        if (!json) print_text(r, "");
+    }
+    if (json) std::cout << nlohmann::json{{"ok", ok}, {"chains", out}}.dump() << "\n";
+    return ok ? 0 : 1;
 }
 
 }  // namespace
@@ -82,8 +169,12 @@ void add_audit_command(CLI::App& app, AuditArgs& args) {
                                                     ? "Check the seals and links of audit files (any order)"
                                                     : "Print matching records after verifying the chain");
         sub->add_option("files", args.files, "audit files (rotated segments and the current file)")->required();
-        sub->add_option("--key", args.key_file, "the verification key (audit-verify.key, kept off the server)")
-            ->required();
+        // One value per --key, so the files may follow it: `--key A.key --key B.key FILES…`.
+        sub->add_option("--key", args.key_files,
+                        "the verification key (audit-verify.key, kept off the server); repeat it, one per "
+                        "node, to verify several nodes' chains in one call")
+            ->required()
+            ->allow_extra_args(false);
         sub->add_option("--checkpoints", args.checkpoints, "signed checkpoint file to check the tail against");
         sub->add_option("--expect-sequence", args.expect_sequence,
                         "the log must reach at least this sequence (e.g. tatou_audit_last_sequence)");
@@ -100,9 +191,22 @@ void add_audit_command(CLI::App& app, AuditArgs& args) {
 }
 
 int run_audit(const CLI::App& app, const AuditArgs& args) {
-    const auto key = load_key(args.key_file);
-    if (!key) {
-        std::cerr << "tatou: cannot read a verification key from " << args.key_file << "\n";
+    std::vector<Chain> chains;
+    for (const auto& key_file : args.key_files) {
+        const auto key = load_key(key_file);
+        if (!key) {
+            std::cerr << "tatou: cannot read a verification key from " << key_file << "\n";
+            return 2;
+        }
+        for (const auto& c : chains)
+            if (c.key.key_id == key->key_id) {
+                std::cerr << "tatou: " << key_file << " and " << c.key_file << " are the same key\n";
+                return 2;
+            }
+        chains.push_back(Chain{*key, key_file, {}, {}, {}});
+    }
+    if (chains.size() > 1 && (args.checkpoints || args.expect_sequence)) {
+        std::cerr << "tatou: --checkpoints and --expect-sequence describe one chain: verify each node on its own\n";
         return 2;
     }
     std::vector<std::filesystem::path> files(args.files.begin(), args.files.end());
@@ -111,14 +215,19 @@ int run_audit(const CLI::App& app, const AuditArgs& args) {
             std::cerr << "tatou: no such file " << f << "\n";
             return 2;
         }
-    obs::VerifyOptions options;
-    options.expect_last_sequence = args.expect_sequence;
-    if (args.checkpoints) options.checkpoints = *args.checkpoints;
-    const auto report = obs::verify_chain(files, *key, options);
     const bool query = app.get_subcommand("audit")->got_subcommand("query");
-    if (!query || !report.ok) {
-        print_report(report, args.json && !query);
-        return report.ok ? 0 : 1;
+    if (chains.size() > 1) {
+        // query prints nothing but the verdicts when a chain is broken.
+        if (const int rc = verify_several(chains, files, args.json && !query, query); rc != 0 || !query) return rc;
+    } else {
+        obs::VerifyOptions options;
+        options.expect_last_sequence = args.expect_sequence;
+        if (args.checkpoints) options.checkpoints = *args.checkpoints;
+        const auto report = obs::verify_chain(files, chains.front().key, options);
+        if (!query || !report.ok) {
+            print_report(report, args.json && !query);
+            return report.ok ? 0 : 1;
+        }
     }
     std::optional<std::string> since, until;
     if (args.since && !(since = parse_time(*args.since))) {

@@ -8,7 +8,7 @@ namespace tatou::cli {
 
 struct AuditArgs {
     std::vector<std::string> files;
-    std::string key_file;
+    std::vector<std::string> key_files;  // one per chain (node); files are matched by key id
     std::optional<std::string> checkpoints;
     std::optional<std::uint64_t> expect_sequence;
     std::optional<std::string> user, source, request_id, action, since, until;
@@ -16,8 +16,12 @@ struct AuditArgs {
 };
 
 // `tatou audit verify FILES… --key K` and `tatou audit query FILES… --key K [filters]`.
+// Several nodes write one chain each (docs/scaling.md): give every node's files and one --key per
+// node (`--key A --key B`); each file goes to the chain whose key id its first record names, and
+// every chain is verified on its own. --checkpoints and --expect-sequence describe one chain, so
+// they need a single --key.
 // Exit codes: 0 intact (and, for query, the matches printed), 1 tampered or truncated (names the
-// first bad sequence), 2 usage (unreadable key or file).
+// first bad sequence, and its file), 2 usage (unreadable key or file).
 void add_audit_command(CLI::App& app, AuditArgs& args);
 int run_audit(const CLI::App& app, const AuditArgs& args);
 

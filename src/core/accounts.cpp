@@ -1,5 +1,7 @@
 #include "core/accounts.hpp"
 
+#include <algorithm>
+
 #include "core/clock.hpp"
 #include "core/containment.hpp"
 #include "core/crypto.hpp"
@@ -14,7 +16,25 @@ std::string email_key(std::string_view email) { return v::to_lower_ascii(v::trim
 
 AccountService::AccountService(Store& store, const PasswordHasher& hasher, LoginThrottle& throttle,
                                AccountSettings settings)
-    : store_(store), hasher_(hasher), throttle_(throttle), settings_(std::move(settings)) {}
+    : store_(store),
+      hasher_(hasher),
+      throttle_(throttle),
+      settings_(std::move(settings)),
+      lock_hash_key_(crypto::hmac_sha256(settings_.token_key, "tatou/login-lock/v1")) {}
+
+std::string AccountService::lock_key(const std::string& email_key) const {
+    return crypto::hmac_sha256_hex(lock_hash_key_, email_key);
+}
+
+// Called when this node's count locks an email: every node refuses it from now on. When the
+// write fails the lock still holds here.
+void AccountService::share_lock(const std::string& email_key) {
+    const auto now = unix_now();
+    try {
+        store_.set_login_lock(lock_key(email_key), now + throttle_.policy().lock_duration.count(), now);
+    } catch (const Error&) {
+    }
+}
 
 User AccountService::create(const NewAccount& account) {
     User user;
@@ -55,12 +75,29 @@ IssuedToken AccountService::login(const std::string& client_ip, const std::strin
     if (key.empty() || password.empty())
         throw Error(Errc::bad_request, Reason::bad_input, "email and password are required");
 
-    const auto decision = throttle_.check(client_ip, key);
-    if (decision.locked) {
+    auto decision = throttle_.check(client_ip, key);
+    // Automatic locks are shared: one that another node set (or this one before a restart)
+    // refuses here too, before any password check, exactly like a lock of this node's own.
+    std::optional<std::int64_t> shared_until;
+    if (throttle_.policy().lock_after > 0) {
+        try {
+            shared_until = store_.login_lock(lock_key(key), unix_now());
+            if (decision.locked && !shared_until) {
+                // An operator lifted the lock (on whichever node): forget this node's copy.
+                throttle_.unlock(key);
+                decision = throttle_.check(client_ip, key);
+            }
+        } catch (const Error&) {
+            if (!decision.locked) throw;  // the database is away: no login could proceed anyway
+        }
+    }
+    if (decision.locked || shared_until) {
         Error e(Errc::locked, Reason::account_locked, "Account temporarily locked. Try again later.");
-        e.retry_after = decision.retry_after_s;
+        e.retry_after = decision.locked ? decision.retry_after_s
+                                        : static_cast<int>(std::max<std::int64_t>(1, *shared_until - unix_now() + 1));
         throw e;
     }
+    if (decision.reached_lock) share_lock(key);
     if (!decision.allowed) {
         Error e(Errc::rate_limited, decision.reached_lock ? Reason::fail_max : Reason::rate_limited,
                 "Too many login attempts. Try again later.");
@@ -80,6 +117,7 @@ IssuedToken AccountService::login(const std::string& client_ip, const std::strin
     }
     if (!ok) {
         const auto verdict = throttle_.record_failure(client_ip, key);
+        if (verdict.reached_lock) share_lock(key);
         const Reason why = verdict.reached_lock ? Reason::fail_max
                            : verdict.stuffing   ? Reason::credential_stuffing
                                                 : Reason::bad_credentials;
@@ -130,7 +168,11 @@ AuthUser AccountService::authenticate(std::string_view header) {
 
 bool AccountService::clear_login_lock(UserId user) {
     const auto found = store_.find_user(user);
-    return found && throttle_.unlock(email_key(found->email));
+    if (!found) return false;
+    const std::string key = email_key(found->email);
+    const bool here = throttle_.unlock(key);
+    const bool shared = store_.remove_login_lock(lock_key(key));
+    return here || shared;
 }
 
 void AccountService::logout(const AuthUser& user) { store_.revoke_token(user.token_hash); }

@@ -50,18 +50,23 @@ public:
     IssuedToken refresh(const AuthUser& user);
     // Account locks and the token-key generation come from containment when it is wired.
     void set_containment(const ContainmentService* containment) { containment_ = containment; }
-    // Lifts this node's automatic login lock of an account; true if there was one.
+    // Lifts the automatic login lock of an account (this node's and the shared one); true if
+    // there was one.
     bool clear_login_lock(UserId user);
 
     std::string token_hash(std::string_view token) const;
 
 private:
     IssuedToken issue(UserId user);
+    // The automatic lock is counted in this node's throttle and shared through the database.
+    std::string lock_key(const std::string& email_key) const;
+    void share_lock(const std::string& email_key);
 
     Store& store_;
     const PasswordHasher& hasher_;
     LoginThrottle& throttle_;
     AccountSettings settings_;
+    std::string lock_hash_key_;  // derived from token_key
     const ContainmentService* containment_ = nullptr;
 };
 

@@ -167,6 +167,17 @@ const std::vector<Migration>& migrations() {
              " body TEXT NOT NULL)",
              "CREATE INDEX ix_incident_notes_incident ON incident_notes(incident_id)",
          }},
+        // Automatic login locks (TATOU_LOCK_AFTER), so a lock one node sets holds on every node
+        // and across restarts. Keyed by an HMAC of the email (no address in clear, and unknown
+        // emails lock like known ones).
+        {5,
+         {
+             "CREATE TABLE login_locks ("
+             " email_hash CHAR(64) NOT NULL PRIMARY KEY,"
+             " until_at BIGINT NOT NULL,"
+             " created_at BIGINT NOT NULL)",
+             "CREATE INDEX ix_login_locks_until ON login_locks(until_at)",
+         }},
     };
     return all;
 }

@@ -630,6 +630,37 @@ void SqlStore::set_state_value(const std::string& name, const std::string& value
     });
 }
 
+void SqlStore::set_login_lock(const std::string& email_hash, std::int64_t until, std::int64_t now) {
+    run([&](soci::session& sql) {
+        const long long u = until, n = now;
+        soci::transaction tr(sql);
+        sql << "DELETE FROM login_locks WHERE email_hash = :h OR until_at <= :n", soci::use(email_hash), soci::use(n);
+        sql << "INSERT INTO login_locks(email_hash, until_at, created_at) VALUES(:h, :t, :n)", soci::use(email_hash),
+            soci::use(u), soci::use(n);
+        tr.commit();
+    });
+}
+
+std::optional<std::int64_t> SqlStore::login_lock(const std::string& email_hash, std::int64_t now) {
+    return run([&](soci::session& sql) -> std::optional<std::int64_t> {
+        const long long n = now;
+        long long until = 0;
+        soci::indicator ind = soci::i_null;
+        sql << "SELECT until_at FROM login_locks WHERE email_hash = :h AND until_at > :n", soci::use(email_hash),
+            soci::use(n), soci::into(until, ind);
+        if (!sql.got_data() || ind != soci::i_ok) return std::nullopt;
+        return until;
+    });
+}
+
+bool SqlStore::remove_login_lock(const std::string& email_hash) {
+    return run([&](soci::session& sql) {
+        soci::statement st = (sql.prepare << "DELETE FROM login_locks WHERE email_hash = :h", soci::use(email_hash));
+        st.execute(true);
+        return st.get_affected_rows() > 0;
+    });
+}
+
 }  // namespace tatou
 
 namespace tatou {

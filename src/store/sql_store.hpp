@@ -66,6 +66,9 @@ public:
     std::vector<std::pair<std::string, std::int64_t>> ip_blocks() override;
     std::optional<std::string> state_value(const std::string& name) override;
     void set_state_value(const std::string& name, const std::string& value) override;
+    void set_login_lock(const std::string& email_hash, std::int64_t until, std::int64_t now) override;
+    std::optional<std::int64_t> login_lock(const std::string& email_hash, std::int64_t now) override;
+    bool remove_login_lock(const std::string& email_hash) override;
     std::optional<std::vector<Version>> delete_document(DocumentId id, UserId owner) override;
     VersionId insert_version(const Version& version) override;
     std::vector<Version> list_versions(DocumentId doc, UserId owner) override;

@@ -43,6 +43,12 @@ public:
     virtual std::vector<std::pair<std::string, std::int64_t>> ip_blocks() = 0;
     virtual std::optional<std::string> state_value(const std::string& name) = 0;
     virtual void set_state_value(const std::string& name, const std::string& value) = 0;
+    // Automatic login locks (TATOU_LOCK_AFTER), keyed by a keyed hash of the email so that every
+    // node refuses a locked email, whether or not an account has it. Setting one also drops the
+    // expired ones; login_lock returns the lock's end when one is in force at `now`.
+    virtual void set_login_lock(const std::string& email_hash, std::int64_t until, std::int64_t now) = 0;
+    virtual std::optional<std::int64_t> login_lock(const std::string& email_hash, std::int64_t now) = 0;
+    virtual bool remove_login_lock(const std::string& email_hash) = 0;
 
     // Whether any user has this document: tells an authorisation probe from a typo, for the audit log.
     virtual bool document_exists(DocumentId id) = 0;

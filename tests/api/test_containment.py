@@ -131,6 +131,9 @@ class ContainmentTests(h.ApiTestCase):
             for _ in range(4):
                 h.login(srv, email, "Wrong-password-3")
             self.assertEqual(h.login(srv, email, password).status_code, 423)
+            # The automatic lock is in the database (shared by all nodes): a restart keeps it.
+            srv.restart()
+            self.assertEqual(h.login(srv, email, password).status_code, 423)
             out = admin(srv, "--json", "unlock-user", "--id", str(uid))
             self.assertEqual(out.returncode, 0, out.stderr)
             self.assertTrue(json.loads(out.stdout)["changed"])

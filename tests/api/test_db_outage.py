@@ -3,9 +3,13 @@
 While it is away, every route that needs it answers 503 with a JSON error and Retry-After,
 quickly (never a hang up to the request timeout), the process stays up, and /healthz reports
 db_connected false. When the server is back, tatou recovers by itself: no restart, no lost data.
+The outage and the recovery are audit events (sys_db_unavailable, failure then success) and the
+outage counts once in tatou_db_errors_total{op="connect"}.
 Only run against MariaDB/PostgreSQL (run_tests.py adds it when TATOU_TEST_DB is set).
 """
 
+import json
+import os
 import time
 import unittest
 
@@ -15,6 +19,29 @@ import harness as h
 from harness import http
 
 REQUEST_TIMEOUT = 6
+CONNECT_ERRORS = 'tatou_db_errors_total{op="connect"}'
+
+
+def metric(srv, name):
+    r = requests.get(f"http://127.0.0.1:{srv.admin_port}/metrics", timeout=h.TIMEOUT)
+    assert r.status_code == 200, r.status_code
+    for line in r.text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not exported")
+
+
+def db_events(srv, outcome, count=1, timeout=6.0):
+    """sys_db_unavailable records with that outcome, once there are `count` (the writer is a
+    separate thread) or the timeout has passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with open(os.path.join(srv.datadir, "log", "audit.jsonl")) as f:
+            found = [r for r in map(json.loads, f)
+                     if r["event"]["action"] == "sys_db_unavailable" and r["event"]["outcome"] == outcome]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 class DatabaseOutageTests(h.ApiTestCase):
@@ -38,6 +65,8 @@ class DatabaseOutageTests(h.ApiTestCase):
         email, _, token = h.new_user(self.srv)
         doc = h.upload_ok(self.srv, token, name="before-outage")
         pid = self.srv.proc.pid
+        self.assertEqual(metric(self.srv, CONNECT_ERRORS), 0)
+        self.assertEqual(db_events(self.srv, "failure", timeout=0), [])
 
         h.DB.stop()
         calls = [
@@ -61,6 +90,12 @@ class DatabaseOutageTests(h.ApiTestCase):
         self.assertEqual(r.status_code, 200)
         self.assertIs(r.json()["db_connected"], False)
         self.assertTrue(self.srv.alive(), "tatou exited during the database outage")
+        # One outage: one audit event and one connect error, however many requests failed.
+        [down] = db_events(self.srv, "failure")
+        self.assertEqual(down["event"]["reason"], "unavailable")
+        self.assertEqual(down["log"]["level"], "WARN")
+        self.assertEqual(metric(self.srv, CONNECT_ERRORS), 1)
+        self.assertEqual(db_events(self.srv, "success", timeout=0), [])
 
         h.DB.start()
         deadline = time.monotonic() + 15
@@ -80,6 +115,10 @@ class DatabaseOutageTests(h.ApiTestCase):
         self.assertIs(http.get(self.srv.url("/healthz")).json()["db_connected"], True)
         self.assertEqual(self.srv.proc.pid, pid, "tatou was restarted")
         self.assertNotIn(h.servers_password(), self.srv.stderr_tail(100000))
+        # The recovery is recorded after the outage; no outage was counted without its event.
+        [up] = db_events(self.srv, "success")
+        self.assertGreater(up["event"]["sequence"], down["event"]["sequence"])
+        self.assertEqual(metric(self.srv, CONNECT_ERRORS), len(db_events(self.srv, "failure", timeout=0)))
 
     def test_hung_server_answers_503_within_the_time_limit(self):
         """A server that accepts but never answers (frozen) must not hold requests: each call

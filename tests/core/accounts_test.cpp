@@ -123,3 +123,27 @@ TEST_F(Accounts, LegacyHashIsReplacedOnTheFirstSuccessfulLogin) {
     EXPECT_NO_THROW(accounts.login("7.7.7.7", "old@example.com", "Legacy-Passw0rd"));
     EXPECT_EQ(db.store->find_user(id)->password_hash, rehashed);
 }
+
+// Two nodes: two services with their own throttles on one database. The lock one node's count
+// sets refuses the right password on the other, for an unknown email too, and one unlock lifts
+// it on both (the first node's own copy included).
+TEST_F(Accounts, AutomaticLockIsSharedThroughTheStore) {
+    ThrottlePolicy policy;
+    policy.max_failures = 100;
+    policy.lock_after = 3;
+    LoginThrottle throttle_a{policy}, throttle_b{policy};
+    AccountService a{*db.store, hasher, throttle_a, AccountSettings{3600, "token-key"}};
+    AccountService b{*db.store, hasher, throttle_b, AccountSettings{3600, "token-key"}};
+    const auto user = a.create({"ivy@example.com", "ivy", "Password123"});
+    for (const char* email : {"ivy@example.com", "nobody@example.com"}) {
+        for (int i = 0; i < 3; ++i)
+            EXPECT_EQ(code_of([&] { a.login("8.8.8.8", email, "wrong-Passw0rd"); }), Errc::unauthorized);
+        EXPECT_EQ(code_of([&] { a.login("8.8.8.9", email, "Password123"); }), Errc::locked);
+        EXPECT_EQ(code_of([&] { b.login("9.9.9.9", email, "Password123"); }), Errc::locked);
+        EXPECT_EQ(code_of([&] { b.login("9.9.9.9", email, "wrong-Passw0rd"); }), Errc::locked);
+    }
+    EXPECT_TRUE(b.clear_login_lock(user.id));
+    EXPECT_NO_THROW(a.login("8.8.8.8", "ivy@example.com", "Password123"));
+    EXPECT_NO_THROW(b.login("9.9.9.9", "ivy@example.com", "Password123"));
+    EXPECT_EQ(code_of([&] { b.login("9.9.9.9", "nobody@example.com", "Password123"); }), Errc::locked);
+}

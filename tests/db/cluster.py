@@ -11,7 +11,11 @@ from balancer import SOURCE_ADDRESS, Balancer
 
 
 class Cluster:
-    def __init__(self, db_url, nodes=2, extra_args=()):
+    """Node i is named NODE_IDS[i] (TATOU_NODE_ID): its audit chain carries that name."""
+
+    NODE_IDS = ("node-a", "node-b", "node-c", "node-d")
+
+    def __init__(self, db_url, nodes=2, extra_args=(), env=None):
         self.shared = tempfile.mkdtemp(prefix="tatou-shared-")
         self.storage = os.path.join(self.shared, "storage")
         self.secret = os.path.join(self.shared, "secret.key")
@@ -22,8 +26,9 @@ class Cluster:
         self.nodes = []
         self.balancer = None
         try:
-            for _ in range(nodes):
-                self.nodes.append(h.Server(extra_args=args, env={"TATOU_DB": db_url}))
+            for i in range(nodes):
+                node_env = dict(env or {}, TATOU_DB=db_url, TATOU_NODE_ID=self.NODE_IDS[i])
+                self.nodes.append(h.Server(extra_args=args, env=node_env))
             self.balancer = Balancer([n.port for n in self.nodes])
         except BaseException:
             self.close()

@@ -152,6 +152,26 @@ TEST_P(SqlStoreOn, TwoStoresOnOneDatabaseSeeEachOthersWrites) {
     EXPECT_EQ(store->list_documents(a).size(), 1u);
 }
 
+// Automatic login locks: one node sets, every node sees it at once; times are 64-bit; setting a
+// lock drops the expired ones; removing is per email.
+TEST_P(SqlStoreOn, LoginLocksAreSharedExpireAndLift) {
+    SqlStore other(db.config(1));
+    const std::string a(64, 'a'), b(64, 'b'), c(64, 'c');
+    const std::int64_t now = 5'000'000'000;  // past 2^32
+    EXPECT_FALSE(store->login_lock(a, now).has_value());
+    store->set_login_lock(a, now + 900, now);
+    EXPECT_EQ(other.login_lock(a, now), now + 900);
+    EXPECT_FALSE(other.login_lock(a, now + 900).has_value());  // over at its end
+    other.set_login_lock(a, now + 1800, now);                  // replaced, not doubled
+    EXPECT_EQ(store->login_lock(a, now), now + 1800);
+    store->set_login_lock(b, now + 10, now);
+    store->set_login_lock(c, now + 1000, now + 20);  // b has expired by then: dropped
+    EXPECT_FALSE(store->remove_login_lock(b));
+    EXPECT_TRUE(other.remove_login_lock(a));
+    EXPECT_FALSE(store->login_lock(a, now).has_value());
+    EXPECT_EQ(store->login_lock(c, now + 20), now + 1000);
+}
+
 TEST_P(SqlStoreOn, PathsListsEveryReferencedFile) {
     const auto a = user("alice");
     const auto d = store->insert_document(doc_of(a, "1/documents/x.pdf"));
