@@ -40,8 +40,6 @@ std::int64_t steady_ms() {
 // restarted while Tatou was idle has silently invalidated it.
 constexpr std::int64_t kIdleCheckMs = 1000;
 
-long long ll(std::int64_t v) { return static_cast<long long>(v); }
-
 // Rows are read into typed variables, never through soci::row: SQLite reports an INTEGER
 // PRIMARY KEY column as a 32-bit int there and SOCI truncates ids beyond 2^31 on the way.
 struct DocumentRow {
@@ -249,12 +247,12 @@ std::optional<User> SqlStore::find_user_by_email_key(const std::string& email_ke
 }
 
 std::optional<User> SqlStore::find_user(UserId id) {
-    return run([&](soci::session& sql) { return one_user(sql, "id = :k", ll(id)); });
+    return run([&](soci::session& sql) { return one_user(sql, "id = :k", id); });
 }
 
 void SqlStore::set_password_hash(UserId id, const std::string& hash) {
     run([&](soci::session& sql) {
-        sql << "UPDATE users SET hpassword = :h WHERE id = :i", soci::use(hash), soci::use(ll(id));
+        sql << "UPDATE users SET hpassword = :h WHERE id = :i", soci::use(hash), soci::use(id);
     });
 }
 
@@ -263,7 +261,7 @@ void SqlStore::insert_token(const std::string& token_hash, UserId user, std::int
     run([&](soci::session& sql) {
         sql << "INSERT INTO tokens(token_hash, user_id, issued_at, expires_at, revoked)"
                " VALUES(:h, :u, :i, :e, 0)",
-            soci::use(token_hash), soci::use(ll(user)), soci::use(ll(issued_at)), soci::use(ll(expires_at));
+            soci::use(token_hash), soci::use(user), soci::use(issued_at), soci::use(expires_at);
     });
 }
 
@@ -279,13 +277,13 @@ void SqlStore::revoke_token(const std::string& token_hash) {
 
 void SqlStore::revoke_user_tokens(UserId user) {
     run([&](soci::session& sql) {
-        sql << "UPDATE tokens SET revoked = 1 WHERE user_id = :u", soci::use(ll(user));
+        sql << "UPDATE tokens SET revoked = 1 WHERE user_id = :u", soci::use(user);
     });
 }
 
 void SqlStore::purge_expired_tokens(std::int64_t now) {
     run([&](soci::session& sql) {
-        sql << "DELETE FROM tokens WHERE expires_at < :n", soci::use(ll(now));
+        sql << "DELETE FROM tokens WHERE expires_at < :n", soci::use(now);
     });
 }
 
@@ -294,8 +292,8 @@ DocumentId SqlStore::insert_document(const Document& doc) {
         long long id = 0;
         sql << "INSERT INTO documents(name, path, ownerid, creation, sha256, size)"
                " VALUES(:n, :p, :o, :c, :s, :z) RETURNING id",
-            soci::use(doc.name), soci::use(doc.path), soci::use(ll(doc.owner)), soci::use(doc.creation),
-            soci::use(doc.sha256), soci::use(ll(doc.size)), soci::into(id);
+            soci::use(doc.name), soci::use(doc.path), soci::use(doc.owner), soci::use(doc.creation),
+            soci::use(doc.sha256), soci::use(doc.size), soci::into(id);
         return id;
     });
 }
@@ -373,7 +371,7 @@ static VersionId insert_version_row(soci::session& sql, const Version& v) {
     const std::string pos = v.position.value_or("");
     sql << "INSERT INTO versions(documentid, link, intended_for, secret, method, position, path)"
            " VALUES(:d, :l, :f, :s, :m, :p, :path) RETURNING id",
-        soci::use(ll(v.document_id)), soci::use(v.link), soci::use(v.intended_for), soci::use(v.secret),
+        soci::use(v.document_id), soci::use(v.link), soci::use(v.intended_for), soci::use(v.secret),
         soci::use(v.method), soci::use(pos, pos_ind), soci::use(v.path), soci::into(id);
     return id;
 }
@@ -406,13 +404,13 @@ std::optional<Version> SqlStore::find_version_by_link(const std::string& link) {
 void SqlStore::replace_rmap_session(const RmapSession& s, std::int64_t purge_before) {
     run([&](soci::session& sql) {
         soci::transaction tr(sql);
-        sql << "DELETE FROM rmap_sessions WHERE expires_at < :p", soci::use(ll(purge_before));
+        sql << "DELETE FROM rmap_sessions WHERE expires_at < :p", soci::use(purge_before);
         sql << "DELETE FROM rmap_sessions WHERE identity = :i AND result IS NULL", soci::use(s.identity);
         try {
             sql << "INSERT INTO rmap_sessions(nonce_server, identity, nonce_client, session_id, created_at, expires_at)"
                    " VALUES(:ns, :i, :nc, :sid, :c, :e)",
                 soci::use(s.nonce_server), soci::use(s.identity), soci::use(s.nonce_client), soci::use(s.session_id),
-                soci::use(ll(s.created_at)), soci::use(ll(s.expires_at));
+                soci::use(s.created_at), soci::use(s.expires_at);
         } catch (const soci::soci_error& e) {
             if (is_unique_violation(e)) throw Error(Errc::conflict, "nonce already in use");
             throw;
@@ -479,7 +477,7 @@ void SqlStore::import_user(const User& user, const std::string& email_key) {
         try {
             sql << "INSERT INTO users(id, email, email_key, login, hpassword, created_at)"
                    " VALUES(:i, :e, :k, :l, :h, :t)",
-                soci::use(ll(user.id)), soci::use(user.email), soci::use(email_key), soci::use(user.login),
+                soci::use(user.id), soci::use(user.email), soci::use(email_key), soci::use(user.login),
                 soci::use(user.password_hash), soci::use(now);
         } catch (const soci::soci_error& e) {
             if (is_unique_violation(e)) throw Error(Errc::conflict, "id, email or login already exists");
@@ -495,14 +493,14 @@ void SqlStore::import_document(const Document& doc, bool with_document, const st
             if (with_document)
                 sql << "INSERT INTO documents(id, name, path, ownerid, creation, sha256, size)"
                        " VALUES(:i, :n, :p, :o, :c, :s, :z)",
-                    soci::use(ll(doc.id)), soci::use(doc.name), soci::use(doc.path), soci::use(ll(doc.owner)),
-                    soci::use(doc.creation), soci::use(doc.sha256), soci::use(ll(doc.size));
+                    soci::use(doc.id), soci::use(doc.name), soci::use(doc.path), soci::use(doc.owner),
+                    soci::use(doc.creation), soci::use(doc.sha256), soci::use(doc.size);
             for (const auto& v : versions) {
                 soci::indicator pos_ind = v.position ? soci::i_ok : soci::i_null;
                 const std::string pos = v.position.value_or("");
                 sql << "INSERT INTO versions(id, documentid, link, intended_for, secret, method, position, path)"
                        " VALUES(:i, :d, :l, :f, :s, :m, :p, :path)",
-                    soci::use(ll(v.id)), soci::use(ll(v.document_id)), soci::use(v.link), soci::use(v.intended_for),
+                    soci::use(v.id), soci::use(v.document_id), soci::use(v.link), soci::use(v.intended_for),
                     soci::use(v.secret), soci::use(v.method), soci::use(pos, pos_ind), soci::use(v.path);
             }
         } catch (const soci::soci_error& e) {
@@ -520,11 +518,11 @@ static bool exists(soci::session& sql, const std::string& query, const auto& key
 }
 
 bool SqlStore::document_id_taken(DocumentId id) {
-    return run([&](soci::session& sql) { return exists(sql, "SELECT 1 FROM documents WHERE id = :i", ll(id)); });
+    return run([&](soci::session& sql) { return exists(sql, "SELECT 1 FROM documents WHERE id = :i", id); });
 }
 
 bool SqlStore::version_id_taken(VersionId id) {
-    return run([&](soci::session& sql) { return exists(sql, "SELECT 1 FROM versions WHERE id = :i", ll(id)); });
+    return run([&](soci::session& sql) { return exists(sql, "SELECT 1 FROM versions WHERE id = :i", id); });
 }
 
 bool SqlStore::version_link_taken(const std::string& link) {
@@ -555,9 +553,9 @@ constexpr std::size_t kMaxContainmentRows = 10000;
 void SqlStore::set_account_lock(UserId user, std::int64_t until, std::int64_t now) {
     run([&](soci::session& sql) {
         soci::transaction tr(sql);
-        sql << "DELETE FROM account_locks WHERE user_id = :u", soci::use(ll(user));
-        sql << "INSERT INTO account_locks(user_id, until_at, created_at) VALUES(:u, :t, :n)", soci::use(ll(user)),
-            soci::use(ll(until)), soci::use(ll(now));
+        sql << "DELETE FROM account_locks WHERE user_id = :u", soci::use(user);
+        sql << "INSERT INTO account_locks(user_id, until_at, created_at) VALUES(:u, :t, :n)", soci::use(user),
+            soci::use(until), soci::use(now);
         tr.commit();
     });
 }
@@ -587,7 +585,7 @@ void SqlStore::set_ip_block(const std::string& cidr, std::int64_t until, std::in
         soci::transaction tr(sql);
         sql << "DELETE FROM ip_blocks WHERE cidr = :c", soci::use(cidr);
         sql << "INSERT INTO ip_blocks(cidr, until_at, created_at) VALUES(:c, :t, :n)", soci::use(cidr),
-            soci::use(ll(until)), soci::use(ll(now));
+            soci::use(until), soci::use(now);
         tr.commit();
     });
 }
@@ -673,7 +671,7 @@ IncidentId SqlStore::create_incident(const Incident& incident) {
         const int severity = incident.severity;
         sql << "INSERT INTO incidents(title, severity, status, opened_at, opened_by)"
                " VALUES(:t, :s, 'open', :o, :b) RETURNING id",
-            soci::use(incident.title), soci::use(severity), soci::use(ll(incident.opened_at)),
+            soci::use(incident.title), soci::use(severity), soci::use(incident.opened_at),
             soci::use(incident.opened_by), soci::into(id);
         return id;
     });
@@ -711,7 +709,7 @@ std::optional<Incident> SqlStore::find_incident(IncidentId id) {
 void SqlStore::add_incident_note(const IncidentNote& note) {
     run([&](soci::session& sql) {
         sql << "INSERT INTO incident_notes(incident_id, at_ms, kind, author, body) VALUES(:i, :a, :k, :w, :b)",
-            soci::use(ll(note.incident_id)), soci::use(ll(note.at)), soci::use(note.kind), soci::use(note.author),
+            soci::use(note.incident_id), soci::use(note.at), soci::use(note.kind), soci::use(note.author),
             soci::use(note.text);
     });
 }
