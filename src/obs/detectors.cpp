@@ -39,14 +39,17 @@ std::string_view attack_tool_in(std::string_view ua) {
     static constexpr std::array<std::string_view, 14> tools = {
         "sqlmap", "nikto", "nmap", "masscan", "zgrab", "gobuster", "dirbuster",
         "wfuzz", "ffuf", "nuclei", "hydra", "acunetix", "w3af", "wpscan"};
-    // Case-insensitive search without copying: this runs on every request.
-    const auto head = ua.substr(0, 512);
-    for (auto t : tools) {
-        const auto it = std::search(head.begin(), head.end(), t.begin(), t.end(), [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) == b;
-        });
-        if (it != head.end()) return t;
+    // This runs on every request: lower-case (ASCII, no locale) the head once into a stack
+    // buffer, then plain substring searches.
+    std::array<char, 512> buf;
+    const std::size_t n = std::min(ua.size(), buf.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        const char c = ua[i];
+        buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
     }
+    const std::string_view lower(buf.data(), n);
+    for (auto t : tools)
+        if (lower.find(t) != std::string_view::npos) return t;
     return {};
 }
 

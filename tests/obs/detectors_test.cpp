@@ -64,6 +64,16 @@ TEST(Detectors, ScanningProbingAndAttackTools) {
     EXPECT_TRUE(attack_tool_in("Mozilla/5.0 Firefox/120.0").empty());
 }
 
+TEST(Detectors, AttackToolMatchIgnoresCaseAndLooksAtTheFirst512Bytes) {
+    EXPECT_EQ(attack_tool_in("SQLMap/1.7"), "sqlmap");
+    EXPECT_EQ(attack_tool_in("x NuClEi y"), "nuclei");
+    EXPECT_EQ(attack_tool_in(std::string(505, 'a') + "wfuzz"), "wfuzz");     // ends at byte 510
+    EXPECT_TRUE(attack_tool_in(std::string(510, 'a') + "wfuzz").empty());    // starts inside, ends past 512
+    EXPECT_TRUE(attack_tool_in(std::string(600, 'a') + "sqlmap").empty());
+    EXPECT_TRUE(attack_tool_in(std::string("sqlm\0ap", 7)).empty());
+    EXPECT_TRUE(attack_tool_in("").empty());
+}
+
 TEST(Telemetry, ReasonsChooseTheEvent) {
     Telemetry t(nullptr, {}, "k", true);
     const RouteAudit login{Action::authn_login_success, Action::authn_login_fail, false};
