@@ -46,5 +46,17 @@ for s in r["scenarios"]:
 assert r["pass"] and r["total_requests"] < r["max_requests"] and r["not_run"] == [], r["not_run"]
 print(f"drills JSON ok: {len(r['scenarios'])} scenarios, {sum(len(s['assertions']) for s in r['scenarios'])} assertions, {r['total_requests']} requests")
 PY
+# No secret of the drills in any log (opsec check 10): their accounts' password, their raw email
+# addresses, the admin token.
+RUN_ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_id"])' "$OUT" 2>/dev/null)
+LOGS=("$DATA"/log/*.jsonl "$DATA/serve.out" "$DATA/serve.err")
+if [ -z "$RUN_ID" ]; then
+  echo "FAIL: no run id in the drill result"; RC=1
+elif grep -l -F -e "Drill-Passw0rd-$RUN_ID" -e "@drill.example" -e "$(cat "$DATA/admin.token")" "${LOGS[@]}"; then
+  echo "FAIL: a drill secret is in the log files above"; RC=1
+else
+  grep -q -F "drill-$RUN_ID" "$DATA/log/audit.jsonl" || { echo "FAIL: the audit log has no drill request"; RC=1; }
+  echo "no drill secret in ${#LOGS[@]} log files"
+fi
 [ $RC -ne 0 ] && tail -20 "$DATA/serve.err"
 exit $RC
