@@ -40,13 +40,20 @@ bool authorised(const Request& request, const Services& services) {
                                        crypto::sha256(*services.admin_token));
 }
 
-nlohmann::json containment_json(const ContainmentService& c) {
+nlohmann::json containment_json(const ContainmentService& c, Store& store) {
     const auto s = c.snapshot();
     nlohmann::json locks = nlohmann::json::array(), blocks = nlohmann::json::array();
     for (const auto& [user, until] : s->locks) locks.push_back({{"user_id", user}, {"until", until}});
     for (const auto& [cidr, until] : s->blocks) blocks.push_back({{"cidr", cidr.text}, {"until", until}});
+    // The throttle's automatic locks (shared by all nodes) are keyed by a hash of the email, so
+    // only their number is shown; the audit log's authn_login_lock records name them.
+    nlohmann::json automatic = nullptr;
+    try {
+        automatic = store.count_login_locks(unix_now());
+    } catch (const Error&) {
+    }
     return {{"locked_accounts", locks}, {"blocked_sources", blocks}, {"read_only", s->read_only},
-            {"token_generation", s->token_generation}};
+            {"token_generation", s->token_generation}, {"automatic_login_locks", automatic}};
 }
 
 void report(Services& services, Request& request, Action action, obs::Outcome outcome, Reason reason, int status) {
@@ -153,7 +160,7 @@ Reply admin_dispatch(Request& request, Services& services) {
     }
     if (listing) {
         if (request.method != "GET") return error_reply(405, "Method not allowed", request);
-        return json_reply(200, containment_json(*services.containment));
+        return json_reply(200, containment_json(*services.containment, services.store));
     }
     if (request.method != "POST") return error_reply(405, "Method not allowed", request);
     try {

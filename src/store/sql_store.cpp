@@ -651,6 +651,14 @@ std::optional<std::int64_t> SqlStore::login_lock(const std::string& email_hash, 
     });
 }
 
+std::int64_t SqlStore::count_login_locks(std::int64_t now) {
+    return run([&](soci::session& sql) {
+        long long n = 0;
+        sql << "SELECT COUNT(*) FROM login_locks WHERE until_at > :n", soci::use(now), soci::into(n);
+        return static_cast<std::int64_t>(n);
+    });
+}
+
 bool SqlStore::remove_login_lock(const std::string& email_hash) {
     return run([&](soci::session& sql) {
         soci::statement st = (sql.prepare << "DELETE FROM login_locks WHERE email_hash = :h", soci::use(email_hash));

@@ -69,6 +69,7 @@ public:
     void set_login_lock(const std::string& email_hash, std::int64_t until, std::int64_t now) override;
     std::optional<std::int64_t> login_lock(const std::string& email_hash, std::int64_t now) override;
     bool remove_login_lock(const std::string& email_hash) override;
+    std::int64_t count_login_locks(std::int64_t now) override;
     std::optional<std::vector<Version>> delete_document(DocumentId id, UserId owner) override;
     VersionId insert_version(const Version& version) override;
     std::vector<Version> list_versions(DocumentId doc, UserId owner) override;

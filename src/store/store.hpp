@@ -49,6 +49,7 @@ public:
     virtual void set_login_lock(const std::string& email_hash, std::int64_t until, std::int64_t now) = 0;
     virtual std::optional<std::int64_t> login_lock(const std::string& email_hash, std::int64_t now) = 0;
     virtual bool remove_login_lock(const std::string& email_hash) = 0;
+    virtual std::int64_t count_login_locks(std::int64_t now) = 0;  // in force at `now`
 
     // Whether any user has this document: tells an authorisation probe from a typo, for the audit log.
     virtual bool document_exists(DocumentId id) = 0;

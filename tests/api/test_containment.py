@@ -128,9 +128,13 @@ class ContainmentTests(h.ApiTestCase):
             r = http.post(srv.url("/api/create-user"), json={"email": f"z{h.unique()}@example.com",
                                                              "login": h.unique(), "password": h.PASSWORD})
             uid = r.json()["id"] - 1
+            self.assertEqual(json.loads(admin(srv, "list").stdout)["automatic_login_locks"], 0)
             for _ in range(4):
                 h.login(srv, email, "Wrong-password-3")
             self.assertEqual(h.login(srv, email, password).status_code, 423)
+            # Operators see that one is in force (by number: they are keyed by a hash of the email).
+            listing = json.loads(admin(srv, "list").stdout)
+            self.assertEqual((listing["automatic_login_locks"], listing["locked_accounts"]), (1, []))
             # The automatic lock is in the database (shared by all nodes): a restart keeps it.
             srv.restart()
             self.assertEqual(h.login(srv, email, password).status_code, 423)
@@ -138,6 +142,7 @@ class ContainmentTests(h.ApiTestCase):
             self.assertEqual(out.returncode, 0, out.stderr)
             self.assertTrue(json.loads(out.stdout)["changed"])
             self.assertEqual(h.login(srv, email, password).status_code, 200)
+            self.assertEqual(json.loads(admin(srv, "list").stdout)["automatic_login_locks"], 0)
         finally:
             srv.cleanup()
 

@@ -170,6 +170,10 @@ TEST_P(SqlStoreOn, LoginLocksAreSharedExpireAndLift) {
     EXPECT_TRUE(other.remove_login_lock(a));
     EXPECT_FALSE(store->login_lock(a, now).has_value());
     EXPECT_EQ(store->login_lock(c, now + 20), now + 1000);
+    EXPECT_EQ(store->count_login_locks(now + 20), 1);  // c only: a removed, b expired
+    store->set_login_lock(a, now + 50, now + 20);
+    EXPECT_EQ(store->count_login_locks(now + 20), 2);
+    EXPECT_EQ(store->count_login_locks(now + 50), 1);  // a ends at now + 50
 }
 
 TEST_P(SqlStoreOn, PathsListsEveryReferencedFile) {
