@@ -4,8 +4,8 @@
 For every alerting rule in --rules (default monitoring/rules/*.yml):
   * labels: severity in {critical, high, warning, info}; threat like T-AUTH-01 and listed in
     the threat table of --metrics-doc;
-  * annotations: summary, description, runbook_url; runbook_url is
-    docs/incident_response.md#anchor and the anchor is a heading of --playbooks (GitHub slug);
+  * annotations: summary, description, runbook_url; runbook_url is docs/playbooks/<file>.md,
+    the file exists in --playbooks and its "## Alerts" section names the alert;
   * counters (_total/_bucket/_count/_sum) only inside rate()/increase()/irate();
   * alert names unique and CamelCase with the Tatou prefix.
 For the promtool tests in --tests (default monitoring/tests/*.yml):
@@ -29,33 +29,18 @@ import promql  # noqa: E402
 
 SEVERITIES = {"critical", "high", "warning", "info"}
 THREAT_RE = re.compile(r"^T-[A-Z]+-\d{2}$")
-RUNBOOK_PREFIX = "docs/incident_response.md#"
+RUNBOOK_PREFIX = "docs/playbooks/"
 REQUIRED_ANNOTATIONS = ("summary", "description", "runbook_url")
 
 
-def github_slug(heading):
-    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped (except - and _),
-    spaces to hyphens."""
-    text = re.sub(r"`", "", heading.strip().lower())
-    text = re.sub(r"[^\w\- ]", "", text)
-    return text.replace(" ", "-")
-
-
-def heading_anchors(markdown):
-    anchors, seen = set(), {}
-    in_code = False
-    for line in markdown.splitlines():
-        if line.lstrip().startswith("```"):
-            in_code = not in_code
-            continue
-        m = None if in_code else re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
-        if not m:
-            continue
-        slug = github_slug(m.group(1))
-        n = seen.get(slug, 0)
-        anchors.add(slug if n == 0 else f"{slug}-{n}")
-        seen[slug] = n + 1
-    return anchors
+def playbook_alerts(directory):
+    """{playbook file name: alert names in its '## Alerts' section}."""
+    out = {}
+    for path in sorted(glob.glob(os.path.join(directory, "pb-*.md"))):
+        with open(path, encoding="utf-8") as f:
+            section = re.search(r"^## Alerts\s*$(.*?)(?=^## |\Z)", f.read(), re.M | re.S)
+        out[os.path.basename(path)] = set(re.findall(r"\bTatou[A-Za-z0-9]+\b", section.group(1))) if section else set()
+    return out
 
 
 def documented_threats(markdown):
@@ -84,7 +69,7 @@ def load_rules(paths):
     return alerts, problems
 
 
-def check_rule(name, path, rule, anchors, threats):
+def check_rule(name, path, rule, playbooks, threats):
     problems = []
     where = f"{path}: {name}"
     if not re.fullmatch(r"Tatou[A-Z][A-Za-z0-9]*", name):
@@ -104,11 +89,13 @@ def check_rule(name, path, rule, anchors, threats):
             problems.append(f"{where}: annotation {key} missing or empty")
     url = str(annotations.get("runbook_url", ""))
     if url:
+        book = url[len(RUNBOOK_PREFIX):]
         if not url.startswith(RUNBOOK_PREFIX):
             problems.append(f"{where}: runbook_url {url!r} does not point into {RUNBOOK_PREFIX}")
-        elif url[len(RUNBOOK_PREFIX):] not in anchors:
-            problems.append(f"{where}: runbook_url anchor #{url[len(RUNBOOK_PREFIX):]} is not a heading "
-                            f"of docs/incident_response.md")
+        elif book not in playbooks:
+            problems.append(f"{where}: runbook_url {url!r}: no playbook {book}")
+        elif name not in playbooks[book]:
+            problems.append(f"{where}: runbook_url {url!r}: the playbook's Alerts section does not list {name}")
     for problem in promql.counter_violations(str(rule.get("expr", ""))):
         problems.append(f"{where}: {problem}")
     return problems
@@ -152,7 +139,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rules", default=os.path.join(root, "monitoring", "rules"))
     ap.add_argument("--tests", default=os.path.join(root, "monitoring", "tests"))
-    ap.add_argument("--playbooks", default=os.path.join(root, "docs", "incident_response.md"))
+    ap.add_argument("--playbooks", default=os.path.join(root, "docs", "playbooks"), help="the playbooks directory")
     ap.add_argument("--metrics-doc", default=os.path.join(root, "docs", "metrics.md"),
                     help="where the threat table lives ('' to skip the threat-table check)")
     ap.add_argument("--min-alerts", type=int, default=12)
@@ -163,8 +150,7 @@ def main(argv=None):
     if not rule_paths:
         print(f"no rule files in {args.rules}", file=sys.stderr)
         return 1
-    with open(args.playbooks, encoding="utf-8") as f:
-        anchors = heading_anchors(f.read())
+    playbooks = playbook_alerts(args.playbooks)
     threats = doc_alerts = None
     if args.metrics_doc:
         with open(args.metrics_doc, encoding="utf-8") as f:
@@ -175,7 +161,7 @@ def main(argv=None):
     if len(alerts) < args.min_alerts:
         problems.append(f"only {len(alerts)} alerts; at least {args.min_alerts} required")
     for name, (path, rule) in sorted(alerts.items()):
-        problems += check_rule(name, path, rule, anchors, threats)
+        problems += check_rule(name, path, rule, playbooks, threats)
     if doc_alerts is not None:
         for name in sorted(set(alerts) - doc_alerts):
             problems.append(f"alert {name} has no row in the alert table of {args.metrics_doc}")
@@ -191,7 +177,7 @@ def main(argv=None):
         return 1
     print(f"OK: {len(alerts)} alerts in {len(rule_paths)} files; each fires in >=1 and stays quiet in >=1 "
           f"promtool case ({sum(fires.values())} firing, {sum(quiet.values())} quiet cases); labels, "
-          f"annotations and runbook anchors present")
+          f"annotations and runbooks (each playbook lists its alerts) present")
     return 0
 
 

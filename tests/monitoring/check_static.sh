@@ -38,7 +38,7 @@ run "alerts: labels, annotations, runbooks, tests" "$PY" tools/check_alert_tests
 # Planted mistakes the alert checker must report (in a scratch copy).
 TMP="$(mktemp -d)"; trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$TMP/m" "$TMP/docs"
-cp -r monitoring/rules monitoring/tests "$TMP/m/"; cp docs/incident_response.md docs/metrics.md "$TMP/docs/"
+cp -r monitoring/rules monitoring/tests "$TMP/m/"; cp -r docs/playbooks docs/metrics.md "$TMP/docs/"
 "$PY" - "$TMP" <<'PY'
 import sys, re
 tmp = sys.argv[1]
@@ -49,13 +49,16 @@ s = s.replace("      - eval_time: 1m\n        alertname: TatouAuditChainInvalid\
 open(p, "w").write(s)
 p = f"{tmp}/m/rules/security.yml"
 s = open(p).read()
-s = s.replace("#pb-08-honeytoken-access", "#pb-08-honeytokens", 1)
+s = s.replace("docs/playbooks/pb-08-honeytoken.md", "docs/playbooks/pb-08-honeytokens.md", 1)
+# a runbook that exists but does not cover the alert
+s = s.replace("docs/playbooks/pb-10-scanner.md", "docs/playbooks/pb-03-idor.md", 1)
 s = s.replace("severity: info", "severity: low", 1)
 open(p, "w").write(s)
 PY
-CHK=("$PY" tools/check_alert_tests.py --rules "$TMP/m/rules" --tests "$TMP/m/tests" --playbooks "$TMP/docs/incident_response.md" --metrics-doc "$TMP/docs/metrics.md")
+CHK=("$PY" tools/check_alert_tests.py --rules "$TMP/m/rules" --tests "$TMP/m/tests" --playbooks "$TMP/docs/playbooks" --metrics-doc "$TMP/docs/metrics.md")
 expect_failure "alert checker catches a missing quiet case"  "TatouAuditChainInvalid: no promtool case where it must not fire" "${CHK[@]}"
-expect_failure "alert checker catches a dangling runbook"    "anchor #pb-08-honeytokens" "${CHK[@]}"
+expect_failure "alert checker catches a dangling runbook"    "no playbook pb-08-honeytokens.md" "${CHK[@]}"
+expect_failure "alert checker catches a runbook for another alert" "does not list TatouScannerActivity" "${CHK[@]}"
 expect_failure "alert checker catches a bad severity"        "severity='low'" "${CHK[@]}"
 
 run "alertmanager config and routes" bash tests/monitoring/check_alertmanager.sh
