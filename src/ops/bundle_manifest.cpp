@@ -13,21 +13,13 @@
 #include <stdexcept>
 
 #include "core/crypto.hpp"
+#include "ops/files.hpp"
 
 namespace tatou::ops {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::optional<std::string> read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::stringstream s;
-    s << in.rdbuf();
-    if (in.bad()) return std::nullopt;
-    return s.str();
-}
 
 std::string trim(std::string s) {
     while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
@@ -48,7 +40,7 @@ std::optional<std::string> from_hex(const std::string& text, std::size_t bytes) 
     return out;
 }
 
-void write_file(const fs::path& p, const std::string& data, mode_t mode) {
+void write_with_mode(const fs::path& p, const std::string& data, mode_t mode) {
     const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) throw std::runtime_error("cannot write " + p.string());
     const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) && ::fsync(fd) == 0;
@@ -96,7 +88,7 @@ SigningKey load_or_create_signing_key(const fs::path& data_dir) {
         const bool ok = ::write(fd, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size()) && ::fsync(fd) == 0;
         ::close(fd);
         if (!ok) throw std::runtime_error("cannot write " + secret_file.string());
-        write_file(public_file, crypto::to_hex(k.public_key) + "\n", 0644);
+        write_with_mode(public_file, crypto::to_hex(k.public_key) + "\n", 0644);
         return k;
     }
     const auto text = read_file(secret_file);
@@ -110,7 +102,7 @@ SigningKey load_or_create_signing_key(const fs::path& data_dir) {
                                  reinterpret_cast<const unsigned char*>(k.secret.data()));
     sodium_memzero(secret->data(), secret->size());
     const std::string pub_hex = crypto::to_hex(k.public_key) + "\n";
-    if (read_file(public_file).value_or("") != pub_hex) write_file(public_file, pub_hex, 0644);
+    if (read_file(public_file).value_or("") != pub_hex) write_with_mode(public_file, pub_hex, 0644);
     return k;
 }
 
@@ -138,14 +130,14 @@ std::string manifest_text(const fs::path& dir) {
 }
 
 void seal_bundle(const fs::path& dir, const SigningKey& key) {
-    write_file(dir / kBundlePublicKeyName, crypto::to_hex(key.public_key) + "\n", 0644);
+    write_with_mode(dir / kBundlePublicKeyName, crypto::to_hex(key.public_key) + "\n", 0644);
     const std::string manifest = manifest_text(dir);
     std::string sig(crypto_sign_BYTES, '\0');
     crypto_sign_detached(reinterpret_cast<unsigned char*>(sig.data()), nullptr,
                          reinterpret_cast<const unsigned char*>(manifest.data()), manifest.size(),
                          reinterpret_cast<const unsigned char*>(key.secret.data()));
-    write_file(dir / kManifestName, manifest, 0644);
-    write_file(dir / kSignatureName, crypto::to_hex(sig) + "\n", 0644);
+    write_with_mode(dir / kManifestName, manifest, 0644);
+    write_with_mode(dir / kSignatureName, crypto::to_hex(sig) + "\n", 0644);
 }
 
 BundleCheck verify_bundle(const fs::path& dir, const std::optional<std::string>& pinned_public_key) {

@@ -14,6 +14,7 @@
 #include "core/crypto.hpp"
 #include "obs/audit_chain.hpp"
 #include "ops/bundle_manifest.hpp"
+#include "ops/files.hpp"
 #include "ops/time_window.hpp"
 
 namespace tatou::ops {
@@ -22,21 +23,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-std::optional<std::string> read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void write_text(const fs::path& p, const std::string& text) {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) throw std::runtime_error("cannot write " + p.string());
-}
 
 std::optional<std::int64_t> record_time(const std::string& line) {
     // Every audit line starts {"@timestamp":"…Z" (audit_chain.hpp); parse just that.
@@ -68,7 +54,7 @@ void copy_complete_lines(const fs::path& src, const fs::path& dst) {
     if (!data) throw std::runtime_error("cannot read " + src.string());
     const auto nl = data->rfind('\n');
     data->resize(nl == std::string::npos ? 0 : nl + 1);
-    write_text(dst, *data);
+    write_file(dst, *data);
 }
 
 std::string key_digest(const fs::path& file) {
@@ -250,7 +236,7 @@ CollectResult collect_evidence(const CollectOptions& o) {
                                 ? (report.value("ok", false) ? "audit chain intact" : "audit chain NOT intact")
                                 : "audit chain not verified: " + report.value("reason", std::string());
     report["at"] = format_time(now_ms());
-    write_text(o.out / "verify-report.json", report.dump(2) + "\n");
+    write_file(o.out / "verify-report.json", report.dump(2) + "\n");
 
     // The running server: metrics and containment state.
     const auto url = cli::parse_http_url(o.admin_url);
@@ -269,7 +255,7 @@ CollectResult collect_evidence(const CollectOptions& o) {
                 const auto j = json::parse(body, nullptr, false);
                 if (!j.is_discarded()) body = j.dump(2) + "\n";
             }
-            write_text(file, body);
+            write_file(file, body);
             sources[name] = {{"ok", true}, {"url", o.admin_url + path}, {"file", file.filename().string()}};
         } catch (const std::exception& e) {
             sources[name] = {{"ok", false}, {"url", o.admin_url + path}, {"error", e.what()}};
@@ -286,9 +272,9 @@ CollectResult collect_evidence(const CollectOptions& o) {
         fetch("containment", "/admin/containment", token, o.out / "containment.json", true);
     }
 
-    write_text(o.out / "config-digest.json", config_digest_json(o.settings));
+    write_file(o.out / "config-digest.json", config_digest_json(o.settings));
     const json version = {{"name", "tatou"}, {"version", TATOU_VERSION}, {"commit", TATOU_COMMIT}};
-    write_text(o.out / "version.json", version.dump(2) + "\n");
+    write_file(o.out / "version.json", version.dump(2) + "\n");
 
     // Custody: who collected what, when, where, with which tool.
     const uid_t uid = ::getuid();
@@ -310,7 +296,7 @@ CollectResult collect_evidence(const CollectOptions& o) {
                       "signature over it; verify with `tatou ir verify-bundle DIR --public-key ir-signing.pub`"},
         {"transfers", json::array()},
     };
-    write_text(o.out / "custody.json", custody.dump(2) + "\n");
+    write_file(o.out / "custody.json", custody.dump(2) + "\n");
 
     seal_bundle(o.out, load_or_create_signing_key(o.settings.data_dir));
     return result;

@@ -2,27 +2,19 @@
 // is edited or cut must be caught at the right sequence. The live files are never touched:
 // the tampering happens on a copy in a temporary directory.
 #include <filesystem>
-#include <fstream>
 
 #include "core/crypto.hpp"
 #include "obs/audit_chain.hpp"
 #include "ops/drills/drill.hpp"
+#include "ops/files.hpp"
 
 namespace tatou::drills {
 
 namespace fs = std::filesystem;
+using ops::read_file;
+using ops::write_file;
 
 namespace {
-
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_file(const fs::path& p, const std::string& data) {
-    std::ofstream out(p, std::ios::binary | std::ios::trunc);
-    out << data;
-}
 
 // The current file and its rotated segments (<stem>-<time>-<sequence>.jsonl), not the checkpoints.
 std::vector<fs::path> audit_segments(const fs::path& live) {
@@ -52,7 +44,7 @@ struct TempDir {
 }  // namespace
 
 void drill_audit_integrity(Drill& d) {
-    const auto key_text = read_file(d.ctx.options().audit_key);
+    const auto key_text = read_file(d.ctx.options().audit_key).value_or("");
     const auto key = obs::decode_verify_key(key_text);
     if (!d.check("setup: the audit verification key", key.has_value(),
                  "a verification key in " + d.ctx.options().audit_key + " (--audit-key)", "none readable"))
@@ -77,7 +69,7 @@ void drill_audit_integrity(Drill& d) {
     std::vector<fs::path> copies;
     fs::path marker_copy;
     for (const auto& seg : audit_segments(d.ctx.options().audit_log)) {
-        std::string data = read_file(seg);
+        std::string data = read_file(seg).value_or("");
         data.resize(data.rfind('\n') == std::string::npos ? 0 : data.rfind('\n') + 1);
         const auto copy = tmp.path / seg.filename();
         write_file(copy, data);
@@ -92,7 +84,7 @@ void drill_audit_integrity(Drill& d) {
         d.check("setup: marker in the snapshot", false, r.request_id, "not found in the segments");
         return;
     }
-    const std::string original = read_file(marker_copy);
+    const std::string original = read_file(marker_copy).value_or("");
 
     // One character of the marker's request id changed, as someone hiding a request would.
     std::string edited = original;
