@@ -8,10 +8,7 @@ namespace tatou::drills {
 void drill_admin_token_guessing(Drill& d) {
     const int n = 5;  // the alert's threshold is more than 3 in 5 minutes
     const auto before = d.ctx.scrape(d);
-    std::vector<std::string> ids;
-    std::chrono::steady_clock::time_point first{};
-    int refused = 0;
-    for (int i = 0; i < n; ++i) {
+    const auto b = send_burst(d, n, "admin-guess", [&](int i) {
         Req r;
         r.admin_listener = true;
         r.method = "POST";
@@ -19,20 +16,15 @@ void drill_admin_token_guessing(Drill& d) {
         r.content_type = "application/json";
         r.body = nlohmann::json{{"email", "drill-" + d.ctx.run_id() + "-victim@tatou.invalid"}}.dump();
         r.bearer = i == 0 ? std::string() : crypto::random_hex(32);  // no token, then guesses
-        r.request_id = d.ctx.next_id("admin-guess");
-        ids.push_back(r.request_id);
-        const auto resp = d.ctx.call(d, r);
-        if (i == 0) {
-            first = resp.sent;
-            d.check_json_error("refused: admin call without a token -> 401", resp, 401, "admin token required");
-        }
-        if (i == 1) d.check_json_error("refused: guessed admin token -> 401", resp, 401, "admin token required");
-        if (resp.status == 401) ++refused;
-    }
+        return r;
+    });
+    d.check_json_error("refused: admin call without a token -> 401", b.responses[0], 401, "admin token required");
+    d.check_json_error("refused: guessed admin token -> 401", b.responses[1], 401, "admin token required");
+    const int refused = b.count(401);
     d.check("refused: every guess", refused == n, std::to_string(n) + " x 401", std::to_string(refused) + " x 401");
-    d.expect_event("detected: authz_admin failure", "authz_admin", {ids[1]},
+    d.expect_event("detected: authz_admin failure", "authz_admin", {b.ids[1]},
                    {{"/event/outcome", "failure"}, {"/source/ip", d.source_ip}, {"/http/response/status_code", 401}},
-                   first);
+                   b.first_sent());
     const auto after = d.ctx.scrape(d);
     d.check_delta(before, after, "tatou_admin_auth_failures_total", {}, n);
     d.check_delta(before, after, "tatou_security_events_total", {{"action", "authz_admin"}}, n);

@@ -138,20 +138,13 @@ void drill_brute_force(Drill& d) {
 void drill_credential_stuffing(Drill& d) {
     const int n = d.ctx.options().stuffing_accounts;
     const auto before = d.ctx.scrape(d);
-    std::vector<std::string> ids;
-    std::chrono::steady_clock::time_point first{};
-    int n401 = 0;
-    for (int i = 0; i < n; ++i) {
-        auto r = login_req("stuffed" + std::to_string(i) + "_" + d.ctx.run_id() + "@victims.example", "Leaked-Passw0rd");
-        r.request_id = d.ctx.next_id("cs");
-        ids.push_back(r.request_id);
-        const auto resp = d.ctx.call(d, r);
-        if (i == 0) first = resp.sent;
-        if (resp.status == 401) ++n401;
-    }
+    const auto b = send_burst(d, n, "cs", [&](int i) {
+        return login_req("stuffed" + std::to_string(i) + "_" + d.ctx.run_id() + "@victims.example", "Leaked-Passw0rd");
+    });
+    const int n401 = b.count(401);
     d.check("refused: every stuffed login -> 401", n401 == n, std::to_string(n) + " x 401", std::to_string(n401) + " x 401");
-    d.expect_event("detected: authn_credential_stuffing", "authn_credential_stuffing", ids,
-                   {{"/source/ip", d.source_ip}, {"/log/level", "CRITICAL"}}, first);
+    d.expect_event("detected: authn_credential_stuffing", "authn_credential_stuffing", b.ids,
+                   {{"/source/ip", d.source_ip}, {"/log/level", "CRITICAL"}}, b.first_sent());
     const auto after = d.ctx.scrape(d);
     d.check_delta(before, after, "tatou_auth_logins_total", {{"result", "bad_credentials"}}, n);
     d.check_delta(before, after, "tatou_security_events_total", {{"action", "authn_credential_stuffing"}}, 1);
@@ -162,25 +155,17 @@ void drill_credential_stuffing(Drill& d) {
 void drill_forged_token(Drill& d) {
     const auto before = d.ctx.scrape(d);
     const int n = 21;  // TatouTokenGuessing needs > 20 in 5 minutes
-    std::vector<std::string> ids;
-    std::chrono::steady_clock::time_point first{};
-    int n401 = 0;
-    for (int i = 0; i < n; ++i) {
+    const auto b = send_burst(d, n, "ft", [](int i) {
         Req r;
         r.path = "/api/list-documents";
         r.bearer = "forged" + std::to_string(i) + "x" + std::string(40, 'A');
-        r.request_id = d.ctx.next_id("ft");
-        ids.push_back(r.request_id);
-        const auto resp = d.ctx.call(d, r);
-        if (i == 0) {
-            first = resp.sent;
-            d.check_json_error("refused: forged bearer -> 401", resp, 401);
-        }
-        if (resp.status == 401) ++n401;
-    }
+        return r;
+    });
+    d.check_json_error("refused: forged bearer -> 401", b.responses.front(), 401);
+    const int n401 = b.count(401);
     d.check("refused: all forged tokens -> 401", n401 == n, std::to_string(n) + " x 401", std::to_string(n401) + " x 401");
-    d.expect_event("detected: authn_token_invalid", "authn_token_invalid", {ids.front()},
-                   {{"/event/outcome", "failure"}, {"/source/ip", d.source_ip}}, first);
+    d.expect_event("detected: authn_token_invalid", "authn_token_invalid", {b.ids.front()},
+                   {{"/event/outcome", "failure"}, {"/source/ip", d.source_ip}}, b.first_sent());
     const auto after = d.ctx.scrape(d);
     const double got = (series_sum(after, "tatou_auth_token_rejections_total", {{"reason", "unknown"}}) +
                         series_sum(after, "tatou_auth_token_rejections_total", {{"reason", "malformed"}})) -
@@ -230,27 +215,19 @@ void drill_idor(Drill& d) {
     const auto doc = resp.json.value("id", 0LL);
     const auto before = d.ctx.scrape(d);
     const int n = 12;  // TatouAuthzProbing needs > 10 in 5 minutes
-    std::vector<std::string> ids;
-    std::chrono::steady_clock::time_point first{};
-    int n404 = 0;
-    for (int i = 0; i < n; ++i) {
+    const auto b = send_burst(d, n, "idor", [&](int) {
         Req r;
         r.path = "/api/get-document/" + std::to_string(doc);
         r.bearer = prober.token;
-        r.request_id = d.ctx.next_id("idor");
-        ids.push_back(r.request_id);
-        resp = d.ctx.call(d, r);
-        if (i == 0) {
-            first = resp.sent;
-            d.check_json_error("refused: foreign document -> 404 (not 403: no existence oracle)", resp, 404);
-        }
-        if (resp.status == 404) ++n404;
-    }
+        return r;
+    });
+    d.check_json_error("refused: foreign document -> 404 (not 403: no existence oracle)", b.responses.front(), 404);
+    const int n404 = b.count(404);
     d.check("refused: every probe -> 404", n404 == n, std::to_string(n) + " x 404", std::to_string(n404) + " x 404");
-    d.expect_event("detected: authz_fail", "authz_fail", {ids.front()},
-                   {{"/user/id", std::to_string(prober.id)}, {"/source/ip", d.source_ip}}, first);
-    d.expect_event("detected: malicious_direct_reference (authz burst)", "malicious_direct_reference", ids,
-                   {{"/source/ip", d.source_ip}}, first);
+    d.expect_event("detected: authz_fail", "authz_fail", {b.ids.front()},
+                   {{"/user/id", std::to_string(prober.id)}, {"/source/ip", d.source_ip}}, b.first_sent());
+    d.expect_event("detected: malicious_direct_reference (authz burst)", "malicious_direct_reference", b.ids,
+                   {{"/source/ip", d.source_ip}}, b.first_sent());
     const auto after = d.ctx.scrape(d);
     d.check_delta(before, after, "tatou_authz_denied_total", {}, n);
     d.check_alert("TatouAuthzProbing", before, after, {"tatou_authz_denied_total"}, true);

@@ -1,5 +1,6 @@
 // The drills' plumbing: HTTP calls with request ids and a request cap, metrics scrapes, audit
 // log polling and the assertion helpers.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -160,6 +161,24 @@ std::optional<nlohmann::json> Context::wait_event(Drill& d, const std::function<
         if (clock_type::now() >= deadline) return std::nullopt;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+}
+
+int Burst::count(int status) const {
+    return static_cast<int>(std::count_if(responses.begin(), responses.end(),
+                                          [&](const Response& r) { return r.status == status; }));
+}
+
+Burst send_burst(Drill& d, int n, const std::string& tag, const std::function<Req(int)>& make,
+                 const std::function<bool(const Response&)>& stop_unless) {
+    Burst b;
+    for (int i = 0; i < n; ++i) {
+        Req r = make(i);
+        if (r.request_id.empty()) r.request_id = d.ctx.next_id(tag);
+        b.ids.push_back(r.request_id);
+        b.responses.push_back(d.ctx.call(d, std::move(r)));
+        if (i == 0 && stop_unless && !stop_unless(b.responses.front())) break;
+    }
+    return b;
 }
 
 Drill::Drill(Context& c, std::string name, std::string ip) : ctx(c), source_ip(std::move(ip)) {

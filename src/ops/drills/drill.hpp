@@ -142,6 +142,19 @@ public:
     void check_block_cycle();
 };
 
+// A burst of attack requests from the scenario's address: make(i) builds request i (a request id
+// tagged `tag` is added when it has none). With stop_unless, the burst ends after the first
+// response when that response does not satisfy it (no point attacking a server that is not
+// set up for the scenario).
+struct Burst {
+    std::vector<std::string> ids;
+    std::vector<Response> responses;
+    int count(int status) const;
+    std::chrono::steady_clock::time_point first_sent() const { return responses.front().sent; }
+};
+Burst send_burst(Drill& d, int n, const std::string& tag, const std::function<Req(int)>& make,
+                 const std::function<bool(const Response&)>& stop_unless = nullptr);
+
 // Helpers shared by scenarios.
 double series_sum(const Scrape& s, const std::string& metric, const std::map<std::string, std::string>& labels);
 std::map<std::string, std::string> parse_labels(const std::string& series, std::string* name = nullptr);

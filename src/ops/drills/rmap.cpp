@@ -16,13 +16,12 @@ namespace {
 
 constexpr int kBurst = 11;  // one past the detector's and the alert's default threshold of 10
 
-Req rmap_req(Drill& d, const std::string& path, const std::string& payload) {
+Req rmap_req(const std::string& path, const std::string& payload) {
     Req r;
     r.method = "POST";
     r.path = path;
     r.content_type = "application/json";
     r.body = nlohmann::json{{"payload", payload}}.dump();
-    r.request_id = d.ctx.next_id("rmap");
     return r;
 }
 
@@ -43,34 +42,27 @@ void check_failures_counted(Drill& d, const Scrape& before, const Scrape& after,
 
 void drill_rmap_garbage(Drill& d) {
     const auto before = d.ctx.scrape(d);
-    std::vector<std::string> ids;
-    std::chrono::steady_clock::time_point first{};
-    int refused = 0;
-    bool configured = true;
-    for (int i = 0; i < kBurst; ++i) {
-        Req r = rmap_req(d, i % 2 == 0 ? "/api/rmap-initiate" : "/api/rmap-get-link",
-                         "bm90IGFuIE9wZW5QR1AgbWVzc2FnZQ" + std::to_string(i));
-        ids.push_back(r.request_id);
-        const auto resp = d.ctx.call(d, r);
-        if (i == 0) {
-            first = resp.sent;
-            configured = resp.status != 503;
-            if (configured)
-                d.check_json_error("refused: garbage payload -> 400", resp, 400, "Invalid RMAP message format or content");
-            else
-                d.check_json_error("refused: RMAP not set up -> documented 503", resp, 503, "RMAP not configured");
-        }
-        if (resp.status == (configured ? 400 : 503)) ++refused;
-    }
+    const auto b = send_burst(d, kBurst, "rmap", [](int i) {
+        return rmap_req(i % 2 == 0 ? "/api/rmap-initiate" : "/api/rmap-get-link",
+                        "bm90IGFuIE9wZW5QR1AgbWVzc2FnZQ" + std::to_string(i));
+    });
+    const bool configured = b.responses.front().status != 503;
+    if (configured)
+        d.check_json_error("refused: garbage payload -> 400", b.responses.front(), 400,
+                           "Invalid RMAP message format or content");
+    else
+        d.check_json_error("refused: RMAP not set up -> documented 503", b.responses.front(), 503, "RMAP not configured");
+    const int refused = b.count(configured ? 400 : 503);
     d.check("refused: every garbage message", refused == kBurst, std::to_string(kBurst) + " refusals",
             std::to_string(refused) + " refusals");
     if (configured)
-        d.expect_event("detected: crypt_decrypt_fail", "crypt_decrypt_fail", {ids.front()}, {{"/source/ip", d.source_ip}},
-                       first);
+        d.expect_event("detected: crypt_decrypt_fail", "crypt_decrypt_fail", {b.ids.front()},
+                       {{"/source/ip", d.source_ip}}, b.first_sent());
     else
-        d.expect_event("detected: rmap_handshake failure", "rmap_handshake", {ids.front()},
-                       {{"/event/outcome", "failure"}, {"/source/ip", d.source_ip}}, first);
-    d.expect_event("detected: rmap_failure_burst", "rmap_failure_burst", ids, {{"/source/ip", d.source_ip}}, first);
+        d.expect_event("detected: rmap_handshake failure", "rmap_handshake", {b.ids.front()},
+                       {{"/event/outcome", "failure"}, {"/source/ip", d.source_ip}}, b.first_sent());
+    d.expect_event("detected: rmap_failure_burst", "rmap_failure_burst", b.ids, {{"/source/ip", d.source_ip}},
+                   b.first_sent());
     check_failures_counted(d, before, d.ctx.scrape(d), kBurst);
 }
 
@@ -85,27 +77,23 @@ void drill_rmap_unknown_identity(Drill& d) {
         return;
     }
     const auto before = d.ctx.scrape(d);
-    std::vector<std::string> ids;
-    std::chrono::steady_clock::time_point first{};
-    int refused = 0;
-    for (int i = 0; i < kBurst; ++i) {
-        const std::string identity = "drill_" + d.ctx.run_id() + "_ghost_" + std::to_string(i);
-        const std::string message = server->encrypt(rmap::msg1_json({identity, crypto::random_u64()}));
-        Req r = rmap_req(d, "/api/rmap-initiate", rmap::encode_payload(message));
-        ids.push_back(r.request_id);
-        const auto resp = d.ctx.call(d, r);
-        if (i == 0) {
-            first = resp.sent;
-            if (!d.check_json_error("refused: unknown identity -> 403", resp, 403, "Unknown identity")) return;
-        }
-        if (resp.status == 403) ++refused;
-    }
+    const auto b = send_burst(
+        d, kBurst, "rmap",
+        [&](int i) {
+            const std::string identity = "drill_" + d.ctx.run_id() + "_ghost_" + std::to_string(i);
+            return rmap_req("/api/rmap-initiate",
+                            rmap::encode_payload(server->encrypt(rmap::msg1_json({identity, crypto::random_u64()}))));
+        },
+        [](const Response& first) { return first.status == 403; });
+    if (!d.check_json_error("refused: unknown identity -> 403", b.responses.front(), 403, "Unknown identity")) return;
+    const int refused = b.count(403);
     d.check("refused: every unknown identity", refused == kBurst, std::to_string(kBurst) + " refusals",
             std::to_string(refused) + " refusals");
-    d.expect_event("detected: rmap_handshake unknown_identity", "rmap_handshake", {ids.front()},
+    d.expect_event("detected: rmap_handshake unknown_identity", "rmap_handshake", {b.ids.front()},
                    {{"/event/outcome", "failure"}, {"/event/reason", "unknown_identity"}, {"/source/ip", d.source_ip}},
-                   first);
-    d.expect_event("detected: rmap_failure_burst", "rmap_failure_burst", ids, {{"/source/ip", d.source_ip}}, first);
+                   b.first_sent());
+    d.expect_event("detected: rmap_failure_burst", "rmap_failure_burst", b.ids, {{"/source/ip", d.source_ip}},
+                   b.first_sent());
     const auto after = d.ctx.scrape(d);
     d.check_delta(before, after, "tatou_rmap_handshakes_total", {{"step", "initiate"}, {"result", "unknown_identity"}},
                   kBurst);

@@ -72,21 +72,15 @@ void drill_upload_malformed(Drill& d) {
 void drill_scanner(Drill& d) {
     const int n = d.ctx.options().detect_404;
     const auto before = d.ctx.scrape(d);
-    std::vector<std::string> ids;
-    std::chrono::steady_clock::time_point first{};
-    int n404 = 0;
-    for (int i = 0; i < n; ++i) {
+    const auto b = send_burst(d, n, "scan", [](int i) {
         Req r;
         r.path = "/wp-admin/drill-" + std::to_string(i) + ".php";
-        r.request_id = d.ctx.next_id("scan");
-        ids.push_back(r.request_id);
-        const auto resp = d.ctx.call(d, r);
-        if (i == 0) first = resp.sent;
-        if (resp.status == 404) ++n404;
-    }
+        return r;
+    });
+    const int n404 = b.count(404);
     d.check("refused: every probe -> 404", n404 == n, std::to_string(n) + " x 404", std::to_string(n404) + " x 404");
-    d.expect_event("detected: malicious_excess_404", "malicious_excess_404", ids,
-                   {{"/source/ip", d.source_ip}, {"/event/count", n}}, first);
+    d.expect_event("detected: malicious_excess_404", "malicious_excess_404", b.ids,
+                   {{"/source/ip", d.source_ip}, {"/event/count", n}}, b.first_sent());
     Req tool;
     tool.path = "/healthz";
     tool.user_agent = "sqlmap/1.7.2#stable (https://sqlmap.org)";
