@@ -243,7 +243,6 @@ void add_ir_command(CLI::App& app, IrArgs& args) {
     c->add_option("--since", args.since, "RFC 3339 UTC time or age (15m, 2h, 7d)")->required();
     c->add_option("--until", args.until, "RFC 3339 UTC time or age (default: now)");
     c->add_option("--out", args.out, "new or empty output folder")->required();
-    c->add_option("--data-dir", args.data_dir, "data folder (default $TATOU_DATA_DIR)");
     c->add_option("--admin-url", args.admin_url, "admin listener (default http://$TATOU_ADMIN_LISTEN)");
     c->add_option("--verify-key", args.verify_key, "audit-verify.key, to verify the audit chain in the bundle");
 
@@ -255,7 +254,6 @@ void add_ir_command(CLI::App& app, IrArgs& args) {
     o->add_option("--title", args.title, "short title")->required();
     o->add_option("--severity,--sev", args.severity, "1 (critical) .. 4 (low)")->required();
     o->add_option("--at", args.at, "when it was opened, if not now");
-    o->add_option("--data-dir", args.data_dir, "data folder (default $TATOU_DATA_DIR)");
 
     auto* n = ir->add_subcommand("note", "Add a timeline note to an open incident");
     n->add_option("incident", args.incident, "INC-<n>")->required();
@@ -263,7 +261,6 @@ void add_ir_command(CLI::App& app, IrArgs& args) {
     n->add_option("--kind", args.kind, "detection|containment|eradication|recovery|note")
         ->check(CLI::IsMember({"detection", "containment", "eradication", "recovery", "note"}));
     n->add_option("--at", args.at, "when it happened, if not now");
-    n->add_option("--data-dir", args.data_dir, "data folder (default $TATOU_DATA_DIR)");
 
     auto* x = ir->add_subcommand("close", "Close an incident with its summary, lessons and impact");
     x->add_option("incident", args.incident, "INC-<n>")->required();
@@ -280,7 +277,6 @@ void add_ir_command(CLI::App& app, IrArgs& args) {
         ->transform(strip_prefix("recoverability"))
         ->check(CLI::IsMember({"regular", "supplemented", "extended", "not_recoverable"}));
     x->add_option("--at", args.at, "when it was closed, if not now");
-    x->add_option("--data-dir", args.data_dir, "data folder (default $TATOU_DATA_DIR)");
 
     auto* r = ir->add_subcommand("report", "Write the incident's Markdown report");
     r->add_option("incident", args.incident, "INC-<n>")->required();
@@ -288,7 +284,7 @@ void add_ir_command(CLI::App& app, IrArgs& args) {
     r->add_option("--audit", args.audit_files, "audit files to take timeline events from");
     r->add_option("--since", args.since, "window start (default: when the incident was opened)");
     r->add_option("--until", args.until, "window end (default: close, or now)");
-    r->add_option("--data-dir", args.data_dir, "data folder (default $TATOU_DATA_DIR)");
+    for (auto* sub : {c, o, n, x, r}) sub->add_option("--data-dir", args.data_dir, "data folder (default $TATOU_DATA_DIR)");
 }
 
 int run_ir(const CLI::App& app, const IrArgs& args) {

@@ -61,6 +61,16 @@ class DatabaseOutageTests(h.ApiTestCase):
         r = requests.request(method, self.srv.url(path), timeout=REQUEST_TIMEOUT + 5, **kwargs)
         return r, time.monotonic() - t0
 
+    def assert_recovers(self, token, msg, seconds=15):
+        """list-documents answers 200 again within `seconds` (polled, unrecorded 503s meanwhile)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            r, _ = self.unrecorded("GET", "/api/list-documents", headers=h.auth(token))
+            if r.status_code == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(r.status_code, 200, msg)
+
     def test_outage_answers_503_then_recovers_without_restart(self):
         email, _, token = h.new_user(self.srv)
         doc = h.upload_ok(self.srv, token, name="before-outage")
@@ -98,13 +108,7 @@ class DatabaseOutageTests(h.ApiTestCase):
         self.assertEqual(db_events(self.srv, "success", timeout=0), [])
 
         h.DB.start()
-        deadline = time.monotonic() + 15
-        while True:
-            r, _ = self.unrecorded("GET", "/api/list-documents", headers=h.auth(token))
-            if r.status_code == 200 or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        self.assertEqual(r.status_code, 200, "no recovery within 15 s of the database's return")
+        self.assert_recovers(token, "no recovery within 15 s of the database's return")
         # Recovered for good: every route works again, on every pooled connection.
         for _ in range(10):
             r = http.get(self.srv.url("/api/list-documents"), headers=h.auth(token))
@@ -136,13 +140,7 @@ class DatabaseOutageTests(h.ApiTestCase):
             self.assertLess(secs, REQUEST_TIMEOUT)
         finally:
             h.DB.thaw()
-        deadline = time.monotonic() + 15
-        while True:
-            r, _ = self.unrecorded("GET", "/api/list-documents", headers=h.auth(token))
-            if r.status_code == 200 or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        self.assertEqual(r.status_code, 200, "no recovery after the database resumed")
+        self.assert_recovers(token, "no recovery after the database resumed")
         h.new_token(self.srv, email)
 
     def test_database_idle_restart_is_invisible(self):
