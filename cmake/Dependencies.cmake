@@ -11,6 +11,8 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 # OpenPGP for RMAP. pkg-config rather than librnp's CMake config, which needs Botan and json-c
 # CMake packages that Debian does not ship.
 pkg_check_modules(RNP REQUIRED IMPORTED_TARGET librnp)
+# The PDF jail's syscall filter (src/jail/confine.cpp).
+pkg_check_modules(SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
 
 # Debian's http-parser (RESTinio's parser) and SOCI ship no CMake/pkg-config files.
 find_library(HTTP_PARSER_LIB http_parser REQUIRED)

@@ -10,6 +10,7 @@ BUILD_PKGS=(
   libsoci-dev libboost-dev libsqlite3-dev sqlite3 libmariadb-dev libpq-dev
   libsodium-dev
   librnp-dev
+  libseccomp-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   zlib1g-dev
 )

@@ -12,9 +12,13 @@
 #include "cli/serve.hpp"
 #include "cli/watermark.hpp"
 #include "core/crypto.hpp"
+#include "jail/fork_server.hpp"
 
 int main(int argc, char** argv) {
     tatou::crypto::init();
+    // The PDF jail's fork server is this binary too (src/jail/fork_server.hpp); not a subcommand.
+    if (argc >= 2 && std::string_view(argv[1]) == tatou::jail::kForkServerArg)
+        return tatou::jail::fork_server_main(argc, argv);
     CLI::App app{"Tatou: PDF watermarking with leak tracing"};
     app.set_version_flag("--version", std::string("tatou ") + TATOU_VERSION);
     app.require_subcommand(1);

@@ -20,6 +20,7 @@
 #include "core/honeytokens.hpp"
 #include "api/routes.hpp"
 #include "http/server.hpp"
+#include "jail/jailed.hpp"
 #include "obs/metrics.hpp"
 #include "obs/audit_log.hpp"
 #include "obs/telemetry.hpp"
@@ -160,6 +161,17 @@ private:
     std::thread thread_;
 };
 
+jail::JailSettings pdf_jail_settings(const config::Settings& s) {
+    jail::JailSettings j;
+    j.limits.wall_ms = static_cast<std::uint32_t>(s.pdf_job_ms);
+    j.limits.cpu_seconds = static_cast<std::uint32_t>((s.pdf_job_ms + 999) / 1000);
+    j.limits.memory_bytes = static_cast<std::uint64_t>(s.pdf_job_memory_mb) << 20;
+    // A job carries at most one stored PDF (an upload or a version) and a few short fields.
+    j.limits.max_input_bytes = s.max_upload_bytes + (1u << 20);
+    j.max_live_jobs = 2L * s.workers + 4;
+    return j;
+}
+
 Honeytokens honeytokens_of(const config::Settings& s) {
     Honeytokens h;
     h.links.insert(s.honeytoken_links.begin(), s.honeytoken_links.end());
@@ -221,8 +233,13 @@ int run_serve(const ServeFlags& flags) {
         return 2;
     }
 
-    watermark::Registry methods;
-    watermark::add_builtin_methods(methods);
+    // Every parse of a stored or uploaded PDF runs in the PDF jail; the in-process methods only
+    // lend their names and usage texts to the jailed ones.
+    watermark::Registry builtin_methods;
+    watermark::add_builtin_methods(builtin_methods);
+    jail::PdfJail pdf_jail(pdf_jail_settings(settings));
+    const watermark::Registry methods = jail::jailed_registry(builtin_methods, pdf_jail);
+    const jail::JailedInspector pdf_inspector(pdf_jail);
     const PasswordHasher hasher(PasswordCost{static_cast<unsigned long long>(settings.argon2_ops),
                                              static_cast<std::size_t>(settings.argon2_mem_kib) * 1024});
     LoginThrottle throttle(throttle_policy(settings));
@@ -232,7 +249,7 @@ int run_serve(const ServeFlags& flags) {
     containment.refresh();
     accounts.set_containment(&containment);
     const Honeytokens honeytokens = honeytokens_of(settings);
-    DocumentService documents(*store, *files, settings.max_upload_bytes, honeytokens);
+    DocumentService documents(*store, *files, pdf_inspector, settings.max_upload_bytes, honeytokens);
     VersionService versions(*store, *files, documents, methods, honeytokens);
     RmapKeys rmap_keys(RmapKeyConfig{settings.rmap_client_keys, settings.rmap_server_key, settings.rmap_passphrase,
                                      settings.rmap_document});

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "watermark/explore.hpp"
+#include "jail/jailed.hpp"
 #include "watermark/registry.hpp"
 
 namespace tatou::cli {
@@ -43,10 +43,13 @@ int add(const watermark::Method& method, const std::string& pdf, const Watermark
     if (args.position) position = *args.position;
     if (args.recipient) recipient = *args.recipient;
     watermark::require_pdf_header(pdf);  // not a PDF is a usage error (2), as in pdfwm
-    if (!method.applicable(pdf, position))
+    std::string out;
+    try {
+        out = method.embed_checked(pdf, {args.secret, args.key, position, std::nullopt, recipient});
+    } catch (const watermark::NotApplicable&) {
         return fail(args.json, kOther, "watermarking error",
                     "method " + args.method + " is not applicable to this PDF at this position");
-    const auto out = method.embed(pdf, {args.secret, args.key, position, std::nullopt, recipient});
+    }
     std::ofstream file(args.output, std::ios::binary);
     if (!(file << out) || !file.flush()) return fail(args.json, kUsage, "error", "cannot write " + args.output);
     if (args.json) std::cout << nlohmann::json{{"output", args.output}, {"size", out.size()}}.dump() << "\n";
@@ -80,20 +83,24 @@ void add_watermark_command(CLI::App& app, WatermarkArgs& args) {
 }
 
 int run_watermark(const CLI::App& app, const WatermarkArgs& args) {
-    watermark::Registry registry;
-    watermark::add_builtin_methods(registry);
+    watermark::Registry builtin;
+    watermark::add_builtin_methods(builtin);
     const auto* wm = app.get_subcommand("watermark");
-    if (wm->got_subcommand("methods")) return list_methods(registry, args.json);
+    if (wm->got_subcommand("methods")) return list_methods(builtin, args.json);
     std::string pdf;
+    if (!read_file(args.input, pdf)) return fail(args.json, kUsage, "error", "cannot read " + args.input);
+    // A file handed to the CLI is as untrusted as an upload: it is parsed in the PDF jail too.
+    jail::JailSettings jail_settings;
+    jail_settings.limits.max_input_bytes = pdf.size() + args.secret.size() + args.key.size() + (1u << 20);
+    jail::PdfJail jail(jail_settings);
+    const auto registry = jail::jailed_registry(builtin, jail);
     try {
         if (wm->got_subcommand("explore")) {
-            if (!read_file(args.input, pdf)) return fail(args.json, kUsage, "error", "cannot read " + args.input);
-            std::cout << watermark::explore_pdf(pdf).dump(2) << "\n";
+            std::cout << jail::explore_in_jail(jail, pdf) << "\n";
             return 0;
         }
         const auto* method = registry.find(args.method);
         if (method == nullptr) return fail(args.json, kUsage, "error", "unknown method '" + args.method + "'");
-        if (!read_file(args.input, pdf)) return fail(args.json, kUsage, "error", "cannot read " + args.input);
         if (wm->got_subcommand("add")) return add(*method, pdf, args);
         const auto secret = method->read(pdf, args.key);
         if (args.json) std::cout << nlohmann::json{{"secret", secret}, {"method", args.method}}.dump() << "\n";
@@ -107,6 +114,8 @@ int run_watermark(const CLI::App& app, const WatermarkArgs& args) {
         return fail(args.json, kUsage, "error", e.what());
     } catch (const watermark::WatermarkError& e) {
         return fail(args.json, kOther, "watermarking error", e.what());
+    } catch (const std::exception& e) {
+        return fail(args.json, kOther, "error", e.what());
     }
 }
 

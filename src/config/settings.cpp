@@ -40,6 +40,10 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_WORKERS", "workers", "", "2", "threads for CPU-heavy work (hashing, PDF, watermarking)"},
         {"TATOU_WORKER_QUEUE", "worker-queue", "", "64", "heavy requests queued before answering 503"},
         {"TATOU_MAX_CONNECTIONS", "max-connections", "", "1024", "simultaneous client connections"},
+        {"TATOU_PDF_JOB_MS", "pdf-job-ms", "", "2000",
+         "wall-clock limit of one PDF job (parse, watermark, read) in the PDF jail, milliseconds"},
+        {"TATOU_PDF_JOB_MEMORY_MB", "pdf-job-memory-mb", "", "64",
+         "memory one PDF job may use beyond its input and output bytes, MiB"},
         {"TATOU_LOGIN_MAX_FAILURES", "login-max-failures", "", "5", "failed logins per (IP, email) per window"},
         {"TATOU_LOGIN_MAX_FAILURES_PER_IP", "login-max-failures-per-ip", "", "50", "failed logins per IP per window"},
         {"TATOU_LOGIN_WINDOW", "login-window", "", "60", "login throttling window, seconds"},
@@ -222,6 +226,8 @@ Settings resolve(const RawSettings& raw) {
     s.workers = static_cast<int>(parse_int("TATOU_WORKERS", v["TATOU_WORKERS"], 1, 256));
     s.worker_queue = static_cast<int>(parse_int("TATOU_WORKER_QUEUE", v["TATOU_WORKER_QUEUE"], 1, 100000));
     s.max_connections = static_cast<int>(parse_int("TATOU_MAX_CONNECTIONS", v["TATOU_MAX_CONNECTIONS"], 1, 1000000));
+    s.pdf_job_ms = static_cast<int>(parse_int("TATOU_PDF_JOB_MS", v["TATOU_PDF_JOB_MS"], 100, 600000));
+    s.pdf_job_memory_mb = static_cast<int>(parse_int("TATOU_PDF_JOB_MEMORY_MB", v["TATOU_PDF_JOB_MEMORY_MB"], 16, 65536));
     s.login_max_failures = static_cast<int>(parse_int("TATOU_LOGIN_MAX_FAILURES", v["TATOU_LOGIN_MAX_FAILURES"], 1, 1000000));
     s.login_max_failures_per_ip =
         static_cast<int>(parse_int("TATOU_LOGIN_MAX_FAILURES_PER_IP", v["TATOU_LOGIN_MAX_FAILURES_PER_IP"], 1, 1000000));

@@ -54,6 +54,8 @@ struct Settings {
     int workers = 2;
     int worker_queue = 64;
     int max_connections = 1024;
+    int pdf_job_ms = 2000;
+    int pdf_job_memory_mb = 64;
     int login_max_failures = 5;
     int login_max_failures_per_ip = 50;
     int login_window = 60;

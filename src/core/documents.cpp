@@ -6,15 +6,15 @@
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/validation.hpp"
-#include "watermark/pdf_inspect.hpp"
 
 namespace tatou {
 
 namespace v = validation;
 
-DocumentService::DocumentService(Store& store, const FileStore& files, std::uint64_t max_upload_bytes,
-                                 const Honeytokens& honeytokens)
-    : store_(store), files_(files), max_upload_bytes_(max_upload_bytes), honeytokens_(honeytokens) {}
+DocumentService::DocumentService(Store& store, const FileStore& files, const watermark::PdfInspector& inspector,
+                                 std::uint64_t max_upload_bytes, const Honeytokens& honeytokens)
+    : store_(store), files_(files), inspector_(inspector), max_upload_bytes_(max_upload_bytes),
+      honeytokens_(honeytokens) {}
 
 void DocumentService::not_visible(DocumentId id) {
     if (honeytokens_.is_document(id)) throw Error(Errc::not_found, Reason::honeytoken, "document not found");
@@ -37,6 +37,15 @@ Document DocumentService::upload(UserId owner, const UploadInput& input) {
     if (!v::valid_display_text(doc.name, 255))
         throw Error(Errc::bad_request, "name must be at most 255 bytes of text without control characters");
 
+    // Checked before a byte reaches the disk: a refused upload leaves nothing behind.
+    const auto inspection = inspector_.inspect(input.bytes);
+    if (inspection.verdict == watermark::PdfVerdict::not_pdf)
+        throw Error(Errc::unsupported_media, Reason::not_pdf, "File content is not a PDF");
+    if (inspection.verdict != watermark::PdfVerdict::ok) {
+        spdlog::info("upload rejected: {}", inspection.reason);
+        throw Error(Errc::bad_request, Reason::unreadable_pdf, "File is not a readable PDF");
+    }
+
     auto pending = files_.create_pending();
     crypto::Sha256Stream sha;
     constexpr std::size_t chunk = 1 << 20;
@@ -45,14 +54,6 @@ Document DocumentService::upload(UserId owner, const UploadInput& input) {
         sha.update(part);
         pending.write(part);
     }
-    const auto inspection = watermark::inspect_pdf_file(pending.temp_path());
-    if (inspection.verdict == watermark::PdfVerdict::not_pdf)
-        throw Error(Errc::unsupported_media, Reason::not_pdf, "File content is not a PDF");
-    if (inspection.verdict != watermark::PdfVerdict::ok) {
-        spdlog::info("upload rejected: {}", inspection.reason);
-        throw Error(Errc::bad_request, Reason::unreadable_pdf, "File is not a readable PDF");
-    }
-
     doc.sha256 = sha.hex_digest();
     doc.size = static_cast<std::int64_t>(input.bytes.size());
     doc.creation = iso8601_utc_now();

@@ -9,6 +9,7 @@
 #include "core/honeytokens.hpp"
 #include "store/file_store.hpp"
 #include "store/store.hpp"
+#include "watermark/pdf_inspect.hpp"
 
 namespace tatou {
 
@@ -26,8 +27,9 @@ struct DeleteOutcome {
 
 class DocumentService {
 public:
-    DocumentService(Store& store, const FileStore& files, std::uint64_t max_upload_bytes,
-                    const Honeytokens& honeytokens = Honeytokens::none());
+    // The inspector parses the upload; the server's runs in the PDF jail (src/jail).
+    DocumentService(Store& store, const FileStore& files, const watermark::PdfInspector& inspector,
+                    std::uint64_t max_upload_bytes, const Honeytokens& honeytokens = Honeytokens::none());
 
     Document upload(UserId owner, const UploadInput& input);
     std::vector<Document> list(UserId owner);
@@ -42,6 +44,7 @@ public:
 private:
     Store& store_;
     const FileStore& files_;
+    const watermark::PdfInspector& inspector_;
     std::uint64_t max_upload_bytes_;
     const Honeytokens& honeytokens_;
 };

@@ -45,13 +45,12 @@ CreatedVersion VersionService::create(UserId owner, DocumentId id, const Waterma
     const auto& wm = method(request.method);
     const Document doc = documents_.get(owner, id);
     const std::string original = documents_.read_bytes(doc);
-    if (!wm.applicable(original, request.position))
-        throw Error(Errc::bad_request, Reason::bad_position, "watermarking method not applicable");
-
     std::string marked;
     try {
-        marked = wm.embed(original, {request.secret, request.key, request.position, std::nullopt,
-                                      request.intended_for});
+        marked = wm.embed_checked(original, {request.secret, request.key, request.position, std::nullopt,
+                                              request.intended_for});
+    } catch (const watermark::NotApplicable&) {
+        throw Error(Errc::bad_request, Reason::bad_position, "watermarking method not applicable");
     } catch (const watermark::InvalidInput& e) {
         throw Error(Errc::bad_request, e.what());
     } catch (const watermark::WatermarkError& e) {

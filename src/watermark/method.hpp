@@ -13,6 +13,7 @@ struct WatermarkError : std::runtime_error { using std::runtime_error::runtime_e
 struct SecretNotFound : WatermarkError { using WatermarkError::WatermarkError; };
 struct InvalidKey : WatermarkError { using WatermarkError::WatermarkError; };
 struct InvalidInput : WatermarkError { using WatermarkError::WatermarkError; };  // ValueError
+struct NotApplicable : WatermarkError { using WatermarkError::WatermarkError; };
 
 struct EmbedParams {
     std::string_view secret;
@@ -30,6 +31,12 @@ public:
     virtual bool applicable(std::string_view pdf, std::optional<std::string_view> position) const = 0;
     // Returns a complete new PDF. Throws InvalidInput or WatermarkError.
     virtual std::string embed(std::string_view pdf, const EmbedParams& params) const = 0;
+    // applicable() and embed() as one step, NotApplicable instead of false. One step because the
+    // PDF jail runs it in one child process: one fork and one parse budget per watermark.
+    virtual std::string embed_checked(std::string_view pdf, const EmbedParams& params) const {
+        if (!applicable(pdf, params.position)) throw NotApplicable("watermarking method not applicable");
+        return embed(pdf, params);
+    }
     // Throws SecretNotFound, InvalidKey or WatermarkError.
     virtual std::string read(std::string_view pdf, std::string_view key) const = 0;
 };

@@ -35,6 +35,7 @@ MODULES = [
     "test_metrics",
     "test_containment",
     "test_ir",
+    "test_bounded",
 ]
 # Need a real database server: an outage under a running tatou, and start-up credentials.
 SERVER_DB_MODULES = ["test_db_outage", "test_db_settings"]

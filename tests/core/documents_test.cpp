@@ -14,7 +14,8 @@ namespace {
 
 struct Documents : ::testing::Test {
     test::StoreFixture db;
-    DocumentService documents{*db.store, *db.files, 1 << 20};
+    watermark::InProcessInspector inspector;
+    DocumentService documents{*db.store, *db.files, inspector, 1 << 20};
     watermark::Registry registry;
     VersionService versions{*db.store, *db.files, documents, registry};
     UserId alice = 0, bob = 0;
