@@ -132,9 +132,11 @@ Reply rmap_reload(Request& request, Services& services) {
 
 }  // namespace
 
+bool admin_answers_from_memory(std::string_view path) { return path == "/metrics"; }
+
 Reply admin_dispatch(Request& request, Services& services) {
     request.info.route = request.path;
-    if (request.path == "/metrics") {
+    if (admin_answers_from_memory(request.path)) {
         if (request.method != "GET" && request.method != "HEAD") return error_reply(405, "Method not allowed", request);
         Reply r;
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";

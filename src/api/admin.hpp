@@ -8,4 +8,8 @@ namespace tatou::api {
 
 Reply admin_dispatch(Request& request, Services& services);
 
+// Paths answered from memory alone (the scrape): run on the admin I/O thread, never queued
+// behind an action that waits on the database.
+bool admin_answers_from_memory(std::string_view path);
+
 }  // namespace tatou::api

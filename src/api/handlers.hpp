@@ -8,6 +8,7 @@ namespace tatou::api {
 
 // health.cpp
 Reply healthz(Request&, Services&);
+Reply readyz(Request&, Services&);
 // accounts.cpp
 Reply create_user(Request&, Services&);
 Reply login(Request&, Services&);

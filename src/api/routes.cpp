@@ -12,8 +12,10 @@ using obs::RouteAudit;
 
 constexpr Auth kPublic = Auth::none;
 constexpr Auth kUser = Auth::user;
-constexpr Work kLight = Work::light;
-constexpr Work kHeavy = Work::heavy;
+constexpr Pool kIo = Pool::io;
+constexpr Pool kQueries = Pool::queries;
+constexpr Pool kHeavy = Pool::heavy;
+constexpr Pool kRmapPool = Pool::rmap;
 constexpr Body kJson = Body::json_or_none;
 
 // What each route means for the audit log: the event on success, the event on failure (when
@@ -31,31 +33,32 @@ const RouteAudit kWatermark{Action::sensitive_create, Action::sensitive_create, 
 const RouteAudit kRmap{Action::rmap_handshake, Action::rmap_handshake, true, true};
 
 const Route kRoutes[] = {
-    {"GET", "/healthz", kPublic, kLight, kJson, healthz, kQuiet},
-    {"GET", "/api/healthz", kPublic, kLight, kJson, healthz, kQuiet},
+    {"GET", "/healthz", kPublic, kIo, kJson, healthz, kQuiet},
+    {"GET", "/api/healthz", kPublic, kIo, kJson, healthz, kQuiet},
+    {"GET", "/readyz", kPublic, kQueries, kJson, readyz, kQuiet},
     {"POST", "/api/create-user", kPublic, kHeavy, kJson, create_user, kCreateUser},
     {"POST", "/api/login", kPublic, kHeavy, kJson, login, kLogin},
-    {"POST", "/api/logout", kUser, kLight, kJson, logout, kLogout},
+    {"POST", "/api/logout", kUser, kQueries, kJson, logout, kLogout},
     {"POST", "/api/logout-all", kUser, kHeavy, kJson, logout_all, kLogoutAll},
-    {"POST", "/api/refresh-token", kUser, kLight, kJson, refresh_token, kRefresh},
+    {"POST", "/api/refresh-token", kUser, kQueries, kJson, refresh_token, kRefresh},
     {"POST", "/api/upload-document", kUser, kHeavy, Body::multipart, upload_document, kUpload},
-    {"GET", "/api/list-documents", kUser, kLight, kJson, list_documents, kQuiet},
-    {"GET", "/api/list-versions", kUser, kLight, kJson, list_versions, kQuiet},
-    {"GET", "/api/list-versions/:id", kUser, kLight, kJson, list_versions, kQuiet},
-    {"GET", "/api/list-all-versions", kUser, kLight, kJson, list_all_versions, kQuiet},
-    {"GET", "/api/get-document", kUser, kHeavy, kJson, get_document, kRead},
-    {"GET", "/api/get-document/:id", kUser, kHeavy, kJson, get_document, kRead},
-    {"GET", "/api/get-version/:link", kPublic, kHeavy, kJson, get_version, kRead},
-    {"DELETE", "/api/delete-document/:id", kUser, kLight, kJson, delete_document, kDelete},
-    {"DELETE", "/api/delete-document", kUser, kLight, kJson, delete_document, kDelete},
-    {"POST", "/api/delete-document", kUser, kLight, kJson, delete_document, kDelete},
+    {"GET", "/api/list-documents", kUser, kQueries, kJson, list_documents, kQuiet},
+    {"GET", "/api/list-versions", kUser, kQueries, kJson, list_versions, kQuiet},
+    {"GET", "/api/list-versions/:id", kUser, kQueries, kJson, list_versions, kQuiet},
+    {"GET", "/api/list-all-versions", kUser, kQueries, kJson, list_all_versions, kQuiet},
+    {"GET", "/api/get-document", kUser, kQueries, kJson, get_document, kRead},
+    {"GET", "/api/get-document/:id", kUser, kQueries, kJson, get_document, kRead},
+    {"GET", "/api/get-version/:link", kPublic, kQueries, kJson, get_version, kRead},
+    {"DELETE", "/api/delete-document/:id", kUser, kQueries, kJson, delete_document, kDelete},
+    {"DELETE", "/api/delete-document", kUser, kQueries, kJson, delete_document, kDelete},
+    {"POST", "/api/delete-document", kUser, kQueries, kJson, delete_document, kDelete},
     {"POST", "/api/create-watermark", kUser, kHeavy, kJson, create_watermark, kWatermark},
     {"POST", "/api/create-watermark/:id", kUser, kHeavy, kJson, create_watermark, kWatermark},
     {"POST", "/api/read-watermark", kUser, kHeavy, kJson, read_watermark, kRead},
     {"POST", "/api/read-watermark/:id", kUser, kHeavy, kJson, read_watermark, kRead},
-    {"GET", "/api/get-watermarking-methods", kPublic, kLight, kJson, get_watermarking_methods, kQuiet},
-    {"POST", "/api/rmap-initiate", kPublic, kHeavy, kJson, rmap_initiate, kRmap},
-    {"POST", "/api/rmap-get-link", kPublic, kHeavy, kJson, rmap_get_link, kRmap},
+    {"GET", "/api/get-watermarking-methods", kPublic, kIo, kJson, get_watermarking_methods, kQuiet},
+    {"POST", "/api/rmap-initiate", kPublic, kRmapPool, kJson, rmap_initiate, kRmap},
+    {"POST", "/api/rmap-get-link", kPublic, kRmapPool, kJson, rmap_get_link, kRmap},
 };
 
 // A failure that did not say why gets the reason its status implies.

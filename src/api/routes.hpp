@@ -12,8 +12,13 @@
 namespace tatou::api {
 
 enum class Auth { none, user };
-// heavy: password hashing, PDF parsing, watermarking; runs on the bounded worker pool.
-enum class Work { light, heavy };
+// Where a route's handler runs. Nothing that can block (the database, files, the PDF jail,
+// password hashing) runs on an I/O thread, so a locked database never stalls the listeners.
+//   io:      memory only (liveness, the method list)
+//   queries: the database and stored files (listings, downloads, logout, delete, static pages)
+//   heavy:   password hashing and PDF jobs; a user holds at most TATOU_USER_HEAVY_JOBS of them
+//   rmap:    the RMAP handshake, on its own small pool so its load never delays logins or uploads
+enum class Pool { io, queries, heavy, rmap };
 enum class Body { json_or_none, multipart };
 
 using Handler = Reply (*)(Request&, Services&);
@@ -22,7 +27,7 @@ struct Route {
     std::string_view method;
     std::string_view path;  // express syntax, ":name" for a parameter
     Auth auth;
-    Work work;
+    Pool pool;
     Body body;
     Handler handler;
     obs::RouteAudit audit;
@@ -35,8 +40,5 @@ std::span<const Route> routes();
 
 // Authenticates (Auth::user), runs the handler, maps any failure to a JSON reply.
 Reply dispatch(const Route& route, Request& request, Services& services);
-
-// Static pages (GET on any path no route claims).
-Reply static_page(const Request& request, const std::string& web_root);
 
 }  // namespace tatou::api

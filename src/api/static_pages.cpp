@@ -1,8 +1,8 @@
+#include "api/static_pages.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include "api/routes.hpp"
 
 namespace tatou::api {
 namespace {
@@ -34,20 +34,36 @@ bool safe_static_path(std::string_view path) {
 
 }  // namespace
 
-Reply static_page(const Request& request, const std::string& web_root) {
+StaticSite::StaticSite(const std::filesystem::path& root) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::is_directory(root, ec)) return;  // no pages: every GET outside the API is a 404
+    std::uint64_t total = 0;
+    for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+        if (it.depth() > 1) it.disable_recursion_pending();
+        if (!it->is_regular_file(ec)) continue;
+        const std::string name = fs::relative(it->path(), root, ec).generic_string();
+        if (!safe_static_path(name)) continue;
+        std::ifstream in(it->path(), std::ios::binary);
+        std::ostringstream data;
+        data << in.rdbuf();
+        total += data.str().size();
+        if (total > kMaxBytes) throw std::runtime_error("web folder is larger than 16 MiB");
+        files_.emplace(name, File{content_type_for(it->path()), data.str()});
+    }
+}
+
+Reply StaticSite::page(const Request& request) const {
     std::string_view path = request.path;
     if (path == "/" || path.empty()) path = "/index.html";
     path.remove_prefix(1);
     if (path.starts_with("static/")) path.remove_prefix(7);
-    if (!safe_static_path(path)) return error_reply(404, "Resource not found", request);
-    const auto file = std::filesystem::path(web_root) / std::string(path);
-    std::ifstream in(file, std::ios::binary);
-    if (!in || !std::filesystem::is_regular_file(file)) return error_reply(404, "Resource not found", request);
-    std::ostringstream data;
-    data << in.rdbuf();
+    const auto it = files_.find(path);
+    if (it == files_.end()) return error_reply(404, "Resource not found", request);
     Reply r;
-    r.content_type = content_type_for(file);
-    r.body = data.str();
+    r.content_type = it->second.content_type;
+    r.body = it->second.body;
     r.headers.emplace_back("Cache-Control", "no-cache");
     return r;
 }

@@ -296,6 +296,10 @@ int run_serve(const ServeFlags& flags) {
     http.io_threads = static_cast<std::size_t>(settings.io_threads);
     http.workers = static_cast<std::size_t>(settings.workers);
     http.worker_queue = static_cast<std::size_t>(settings.worker_queue);
+    http.query_workers = static_cast<std::size_t>(settings.query_workers);
+    http.heavy_jobs_per_client = static_cast<std::size_t>(settings.heavy_jobs_per_client);
+    http.rmap_workers = static_cast<std::size_t>(settings.rmap_workers);
+    http.max_connections_per_source = static_cast<std::size_t>(settings.max_connections_per_source);
     http.max_connections = static_cast<std::size_t>(settings.max_connections);
     http.max_upload_bytes = settings.max_upload_bytes;
     http.read_timeout = http.write_timeout = http.handle_timeout = std::chrono::seconds(settings.request_timeout);

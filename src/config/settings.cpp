@@ -37,9 +37,16 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_LOG_LEVEL", "log-level", "", "info", "diagnostic log level: trace|debug|info|warn|error|off"},
         {"TATOU_WEB_DIR", "web-dir", "", TATOU_DEFAULT_WEB_DIR, "folder of the static web pages"},
         {"TATOU_IO_THREADS", "io-threads", "", "2", "HTTP I/O threads"},
-        {"TATOU_WORKERS", "workers", "", "2", "threads for CPU-heavy work (hashing, PDF, watermarking)"},
+        {"TATOU_WORKERS", "workers", "", "4", "threads for CPU-heavy work (hashing, PDF, watermarking)"},
+        {"TATOU_HEAVY_JOBS_PER_CLIENT", "heavy-jobs-per-client", "", "2",
+         "heavy requests one bearer token or source address runs at once (more wait their turn)"},
         {"TATOU_WORKER_QUEUE", "worker-queue", "", "64", "heavy requests queued before answering 503"},
+        {"TATOU_QUERY_WORKERS", "query-workers", "", "4",
+         "threads for database and file work (listings, downloads, logout, delete, static pages)"},
+        {"TATOU_RMAP_WORKERS", "rmap-workers", "", "1", "threads for RMAP, apart from logins and uploads"},
         {"TATOU_MAX_CONNECTIONS", "max-connections", "", "1024", "simultaneous client connections"},
+        {"TATOU_MAX_CONNECTIONS_PER_SOURCE", "max-connections-per-source", "", "64",
+         "simultaneous connections from one address (trusted proxies exempt); 0 = no cap"},
         {"TATOU_PDF_JOB_MS", "pdf-job-ms", "", "2000",
          "wall-clock limit of one PDF job (parse, watermark, read) in the PDF jail, milliseconds"},
         {"TATOU_PDF_JOB_MEMORY_MB", "pdf-job-memory-mb", "", "64",
@@ -225,7 +232,13 @@ Settings resolve(const RawSettings& raw) {
     s.io_threads = static_cast<int>(parse_int("TATOU_IO_THREADS", v["TATOU_IO_THREADS"], 1, 256));
     s.workers = static_cast<int>(parse_int("TATOU_WORKERS", v["TATOU_WORKERS"], 1, 256));
     s.worker_queue = static_cast<int>(parse_int("TATOU_WORKER_QUEUE", v["TATOU_WORKER_QUEUE"], 1, 100000));
+    s.heavy_jobs_per_client =
+        static_cast<int>(parse_int("TATOU_HEAVY_JOBS_PER_CLIENT", v["TATOU_HEAVY_JOBS_PER_CLIENT"], 1, 256));
+    s.query_workers = static_cast<int>(parse_int("TATOU_QUERY_WORKERS", v["TATOU_QUERY_WORKERS"], 1, 256));
+    s.rmap_workers = static_cast<int>(parse_int("TATOU_RMAP_WORKERS", v["TATOU_RMAP_WORKERS"], 1, 64));
     s.max_connections = static_cast<int>(parse_int("TATOU_MAX_CONNECTIONS", v["TATOU_MAX_CONNECTIONS"], 1, 1000000));
+    s.max_connections_per_source = static_cast<int>(
+        parse_int("TATOU_MAX_CONNECTIONS_PER_SOURCE", v["TATOU_MAX_CONNECTIONS_PER_SOURCE"], 0, 1000000));
     s.pdf_job_ms = static_cast<int>(parse_int("TATOU_PDF_JOB_MS", v["TATOU_PDF_JOB_MS"], 100, 600000));
     s.pdf_job_memory_mb = static_cast<int>(parse_int("TATOU_PDF_JOB_MEMORY_MB", v["TATOU_PDF_JOB_MEMORY_MB"], 16, 65536));
     s.login_max_failures = static_cast<int>(parse_int("TATOU_LOGIN_MAX_FAILURES", v["TATOU_LOGIN_MAX_FAILURES"], 1, 1000000));

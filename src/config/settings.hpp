@@ -51,9 +51,13 @@ struct Settings {
     std::string log_level = "info";
     std::filesystem::path web_dir;
     int io_threads = 2;
-    int workers = 2;
+    int workers = 4;
+    int heavy_jobs_per_client = 2;
     int worker_queue = 64;
+    int query_workers = 4;
+    int rmap_workers = 1;
     int max_connections = 1024;
+    int max_connections_per_source = 64;
     int pdf_job_ms = 2000;
     int pdf_job_memory_mb = 64;
     int login_max_failures = 5;

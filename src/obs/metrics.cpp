@@ -169,6 +169,7 @@ Metrics::Metrics(const std::vector<RouteKey>& routes, const std::vector<std::str
     durations_ = std::make_unique<Histogram[]>(t * kMethods.size());
     authz_ = std::make_unique<std::atomic<std::uint64_t>[]>(t);
     rate_limited_ = std::make_unique<std::atomic<std::uint64_t>[]>(t);
+    abandoned_ = std::make_unique<std::atomic<std::uint64_t>[]>(t);
     events_ = std::make_unique<std::atomic<std::uint64_t>[]>(all_actions().size());
     wm_ops_ = std::make_unique<std::atomic<std::uint64_t>[]>(kWmOps.size() * wm_methods_.size() * kWmResults.size());
     wm_durations_ = std::make_unique<Histogram[]>(kWmOps.size() * wm_methods_.size());
@@ -184,6 +185,13 @@ std::size_t Metrics::status_index(int status) const {
         if (kStatuses[i] == status) return i;
     const int cls = std::clamp(status / 100, 1, 5);
     return kStatuses.size() + static_cast<std::size_t>(cls - 1);
+}
+
+void Metrics::request_abandoned(std::string_view route) {
+    in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    auto it = template_slot_.find(route);
+    if (it == template_slot_.end()) it = template_slot_.find("unmatched");
+    inc(abandoned_[it->second]);
 }
 
 void Metrics::request_finished(std::string_view method, std::string_view route, int status, Reason reason,
@@ -308,6 +316,11 @@ std::string Metrics::exposition(const ScrapeInputs& in) const {
     header(out, "tatou_rate_limited_total", "counter", "Requests answered 429.");
     for (std::size_t t = 0; t < templates_.size(); ++t)
         sample(out, "tatou_rate_limited_total", label("route", templates_[t]), static_cast<double>(rate_limited_[t].load()));
+    header(out, "tatou_http_requests_abandoned_total", "counter",
+           "Queued requests dropped unstarted because their client had gone.");
+    for (std::size_t t = 0; t < templates_.size(); ++t)
+        sample(out, "tatou_http_requests_abandoned_total", label("route", templates_[t]),
+               static_cast<double>(abandoned_[t].load()));
     header(out, "tatou_security_events_total", "counter", "Audit events emitted, by action and level.");
     for (const auto& s : all_actions())
         sample(out, "tatou_security_events_total", label("action", s.name) + "," + label("level", level_name(s.level)),

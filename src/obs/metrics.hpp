@@ -54,6 +54,7 @@ public:
     void request_started() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
     void request_finished(std::string_view method, std::string_view route, int status, Reason reason,
                           std::string_view watermark_method, double seconds);
+    void request_abandoned(std::string_view route);
     void event_emitted(Action action, Outcome outcome);
     void containment(std::string_view action);  // lock_account, … (closed set; others ignored)
     void db_error(std::string_view op);         // connect | query
@@ -76,7 +77,7 @@ private:
     std::vector<std::string> methods_;
     std::unique_ptr<std::atomic<std::uint64_t>[]> requests_;  // template × method × status
     std::unique_ptr<Histogram[]> durations_;                  // template × method
-    std::unique_ptr<std::atomic<std::uint64_t>[]> authz_, rate_limited_;  // per template
+    std::unique_ptr<std::atomic<std::uint64_t>[]> authz_, rate_limited_, abandoned_;  // per template
     std::atomic<std::int64_t> in_flight_{0};
 
     std::atomic<std::uint64_t> logins_[5]{};

@@ -12,6 +12,10 @@ Telemetry::Telemetry(AuditLog* audit, const DetectorConfig& detectors, std::stri
       email_key_(std::move(email_hash_key)),
       locking_(locking_enabled) {}
 
+void Telemetry::request_abandoned(std::string_view route) {
+    if (metrics_ != nullptr) metrics_->request_abandoned(route);
+}
+
 void Telemetry::request_started() {
     if (metrics_ != nullptr) metrics_->request_started();
 }

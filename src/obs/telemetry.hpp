@@ -32,6 +32,9 @@ public:
 
     void request_done(const RouteAudit& route, const RequestInfo& request, const Facts& facts, int status,
                       Reason reason);
+    // Instead of request_done for queued work whose client went away before it started: nothing
+    // was done, so nothing is audited; it is counted.
+    void request_abandoned(std::string_view route);
     void record(Event event);  // events that are not one request's outcome (start, stop, admin)
 
     // False while the audit log cannot be written and fail-closed is on.

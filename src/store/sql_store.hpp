@@ -44,6 +44,7 @@ public:
     ~SqlStore() override;
 
     bool ping() override;
+    bool last_known_available() const override { return available_.load(); }
     UserId create_user(const User& user, const std::string& email_key) override;
     std::optional<User> find_user_by_email_key(const std::string& email_key) override;
     std::optional<User> find_user(UserId id) override;
@@ -101,9 +102,8 @@ public:
 
     DbBackend backend() const { return config_.backend; }
 
-    // Availability as last observed, the number of outages so far, and a listener for changes
-    // (audit and metrics hook in here). Set the listener before serving.
-    bool available() const { return available_.load(); }
+    // The number of outages so far, and a listener for availability changes (audit and metrics
+    // hook in here). Set the listener before serving.
     std::uint64_t outages() const { return outages_.load(); }
     void on_availability_change(AvailabilityListener listener);
 

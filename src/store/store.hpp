@@ -15,6 +15,8 @@ public:
     virtual ~Store() = default;
 
     virtual bool ping() = 0;
+    // What the last call found, without a round trip (liveness must not wait on the database).
+    virtual bool last_known_available() const = 0;
 
     // Users. create_user throws Error{conflict} when the email or login is taken.
     virtual UserId create_user(const User& user, const std::string& email_key) = 0;

@@ -5,6 +5,8 @@ attacker gets, the memory ceiling read from /proc, and that a legitimate user is
 Times are printed (bench/RESULTS.md has the figures), never asserted."""
 
 import concurrent.futures
+import os
+import socket
 import time
 import unittest
 
@@ -122,3 +124,174 @@ class HostilePdfTests(h.ApiTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def scrape(srv):
+    r = http.get(f"http://127.0.0.1:{srv.admin_port}/metrics", timeout=5)
+    r.raise_for_status()
+    return r.text
+
+
+def counter(text, name, **labels):
+    want = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{want}}} ") or (not labels and line.startswith(name + " ")):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name}{{{want}}} not in the exposition")
+
+
+class LockedDatabaseTests(h.ApiTestCase):
+    """Another process holds SQLite's write lock: writes wait out the busy timeout on the query
+    workers, while liveness, static pages and the admin listener keep answering."""
+
+    @classmethod
+    def setUpClass(cls):
+        if h.BACKEND != "sqlite":
+            raise unittest.SkipTest("the lock is SQLite's; the other backends have their own outage tests")
+        cls.srv = h.Server()
+        cls.tokens = [h.new_user(cls.srv)[2] for _ in range(4)]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.cleanup()
+
+    def test_admin_static_and_liveness_answer_while_writes_wait_for_the_lock(self):
+        import sqlite3
+        lock = sqlite3.connect(os.path.join(self.srv.datadir, "tatou.db"), isolation_level=None, timeout=1)
+        lock.execute("BEGIN IMMEDIATE")
+        writers = concurrent.futures.ThreadPoolExecutor(4)
+        try:
+            # Each logout is a write that now waits for the lock (up to the 10 s busy timeout).
+            pending = [writers.submit(http.post, self.srv.url("/api/logout"), headers=h.auth(t),
+                                      timeout=30, allow_5xx=True) for t in self.tokens]
+            time.sleep(0.5)
+            worst = 0.0
+            for _ in range(20):
+                for url in (f"http://127.0.0.1:{self.srv.admin_port}/metrics", self.srv.url("/healthz"),
+                            self.srv.url("/login.html")):
+                    started = time.monotonic()
+                    r = http.get(url, timeout=2)  # served, or this test fails
+                    worst = max(worst, time.monotonic() - started)
+                    self.assertEqual(r.status_code, 200, url)
+            print(f"  slowest answer while the database was locked: {worst * 1000:.0f} ms", flush=True)
+            self.assertFalse(any(f.done() for f in pending), "the writes should still be waiting")
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        for f in pending:
+            self.assertEqual(f.result().status_code, 200)
+        writers.shutdown()
+
+    def test_readiness_checks_the_database_and_liveness_does_not(self):
+        r = http.get(self.srv.url("/readyz"))
+        self.assertEqual(r.status_code, 200)
+        self.assertEqual(r.json(), {"ready": True, "db_connected": True})
+        r = http.get(self.srv.url("/healthz"))
+        self.assertEqual(r.json()["db_connected"], True)
+
+
+class FairShareTests(h.ApiTestCase):
+    """One account flooding the heavy pool gets its share; another account is served at once."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = h.Server()
+        _, _, cls.flooder = h.new_user(cls.srv)
+        _, _, cls.other = h.new_user(cls.srv)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.cleanup()
+
+    def test_a_flood_of_slow_jobs_from_one_client_does_not_starve_another(self):
+        bomb = hostile_pdfs.object_stream_bomb()
+        flood = concurrent.futures.ThreadPoolExecutor(30)
+        jobs = [flood.submit(h.upload, self.srv, self.flooder, bomb, "b.pdf") for _ in range(30)]
+        time.sleep(0.5)  # the flood is queued and running
+        started = time.monotonic()
+        r = http.post(self.srv.url("/api/upload-document"), headers=h.auth(self.other),
+                      files={"file": ("mine.pdf", h.make_pdf(1), "application/pdf")}, timeout=5)
+        print(f"  other client's upload during the flood: {time.monotonic() - started:.2f} s", flush=True)
+        self.assertEqual(r.status_code, 201, h.describe(r))
+        statuses = sorted(j.result().status_code for j in jobs)
+        flood.shutdown()
+        # The flooder's own share runs (400: refused PDF), the rest beyond its queue share is 429.
+        self.assertEqual(set(statuses), {400, 429}, statuses)
+        limited = [j.result() for j in jobs if j.result().status_code == 429]
+        self.assert_error(limited[0], 429, "too many requests in progress for this client")
+
+
+class AbandonedJobTests(h.ApiTestCase):
+    """Work queued for a client that has closed its connection is dropped before it starts."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = h.Server(extra_args=["--heavy-jobs-per-client", "1"])
+        _, _, cls.token = h.new_user(cls.srv)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.cleanup()
+
+    def send_and_hang_up(self, body, boundary):
+        s = socket.create_connection(("127.0.0.1", self.srv.port), timeout=5)
+        head = (f"POST /api/upload-document HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {self.token}\r\n"
+                f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n\r\n")
+        s.sendall(head.encode() + body)
+        s.close()
+
+    def test_uploads_from_a_client_that_hung_up_are_not_stored(self):
+        before = counter(scrape(self.srv), "tatou_http_requests_abandoned_total", route="/api/upload-document")
+        # The client's one running job: a bomb the jail takes about a second to refuse.
+        slow = concurrent.futures.ThreadPoolExecutor(1).submit(
+            h.upload, self.srv, self.token, hostile_pdfs.object_stream_bomb(), "slow.pdf")
+        time.sleep(0.2)
+        boundary = "tatouboundary"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"gone.pdf\"\r\n"
+                f"Content-Type: application/pdf\r\n\r\n").encode() + h.make_pdf(1) + f"\r\n--{boundary}--\r\n".encode()
+        for _ in range(5):
+            self.send_and_hang_up(body, boundary)
+        self.assertEqual(slow.result().status_code, 400)
+        deadline = time.monotonic() + 10
+        while counter(scrape(self.srv), "tatou_http_requests_abandoned_total",
+                      route="/api/upload-document") < before + 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        after = counter(scrape(self.srv), "tatou_http_requests_abandoned_total", route="/api/upload-document")
+        self.assertEqual(after - before, 5)
+        r = http.get(self.srv.url("/api/list-documents"), headers=h.auth(self.token))
+        self.assertEqual(r.json()["documents"], [])
+
+
+class ConnectionCapTests(h.ApiTestCase):
+    """One address holds at most TATOU_MAX_CONNECTIONS_PER_SOURCE connections; others still connect."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = h.Server(extra_args=["--max-connections-per-source", "8"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.cleanup()
+
+    def test_connections_past_the_cap_are_closed_and_other_sources_are_served(self):
+        held = [socket.create_connection(("127.0.0.1", self.srv.port), timeout=5) for _ in range(8)]
+        try:
+            time.sleep(0.3)
+            extra = socket.create_connection(("127.0.0.1", self.srv.port), timeout=5)
+            extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            try:
+                answer = extra.recv(100)
+            except ConnectionResetError:
+                answer = b""
+            extra.close()
+            self.assertEqual(answer, b"", "the ninth connection from one address must be closed unanswered")
+            # 127.0.0.2 is another source on the same loopback interface.
+            other = socket.create_connection(("127.0.0.1", self.srv.port), timeout=5, source_address=("127.0.0.2", 0))
+            other.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            self.assertTrue(other.recv(100).startswith(b"HTTP/1.1 200"))
+            other.close()
+        finally:
+            for s in held:
+                s.close()
+        time.sleep(0.3)
+        self.assertEqual(http.get(self.srv.url("/healthz")).status_code, 200)

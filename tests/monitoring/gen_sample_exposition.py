@@ -12,7 +12,7 @@ import sys
 METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS", "_OTHER"]
 STATUSES = [200, 201, 204, 206, 304, 400, 401, 403, 404, 405, 409, 410, 413, 415, 423, 429, 431, 500, 502, 503, 504]
 ROUTES = [
-    ("GET", "/healthz"), ("GET", "/api/healthz"), ("POST", "/api/create-user"), ("POST", "/api/login"),
+    ("GET", "/healthz"), ("GET", "/api/healthz"), ("GET", "/readyz"), ("POST", "/api/create-user"), ("POST", "/api/login"),
     ("POST", "/api/logout"), ("POST", "/api/logout-all"), ("POST", "/api/refresh-token"),
     ("POST", "/api/upload-document"), ("GET", "/api/list-documents"), ("GET", "/api/list-versions"),
     ("GET", "/api/list-versions/{id}"), ("GET", "/api/list-all-versions"), ("GET", "/api/get-document"),
@@ -114,6 +114,8 @@ def main():
     simple("tatou_authz_denied_total", "Requests for another user's resource (answered 404).", "route", templates,
            {"/api/get-document/{id}": 1})
     simple("tatou_rate_limited_total", "Requests answered 429.", "route", templates)
+    simple("tatou_http_requests_abandoned_total", "Queued requests dropped unstarted because their client had gone.",
+           "route", templates)
     family("tatou_security_events_total", "counter", "Audit events emitted, by action and level.")
     for a, lvl in ACTIONS:
         out(f'tatou_security_events_total{{action="{a}",level="{lvl}"}} {EVENTS.get(a, 0)}')

@@ -1,0 +1,78 @@
+#include "http/admin_listener.hpp"
+
+#include <restinio/all.hpp>
+
+#include <thread>
+
+#include "api/admin.hpp"
+#include "http/exchange.hpp"
+#include "http/server.hpp"
+#include "http/worker_pool.hpp"
+
+namespace tatou::http {
+
+namespace {
+
+struct AdminTraits : restinio::default_traits_t {
+    static constexpr bool use_connection_count_limiter = true;
+};
+
+}  // namespace
+
+struct AdminListener::Impl {
+    Services& services;
+    const HttpOptions& options;
+    asio::io_context io;
+    WorkerPool actions;  // containment actions touch the database; /metrics never waits behind them
+    std::unique_ptr<restinio::http_server_t<AdminTraits>> server;
+    std::thread thread;
+
+    Impl(const HttpOptions& o, Services& s) : services(s), options(o), actions(PoolLimits{2, 16}) {}
+
+    restinio::request_handling_status_t handle(const restinio::request_handle_t& req) {
+        auto request = std::make_shared<api::Request>(make_request(req, {}));
+        if (api::admin_answers_from_memory(request->path)) {
+            send(req, *request, api::admin_dispatch(*request, services));
+            return restinio::request_accepted();
+        }
+        const auto run = [this, req, request] { send(req, *request, api::admin_dispatch(*request, services)); };
+        if (actions.try_post(request->client_ip, run) != Posted::queued) {
+            auto busy = api::error_reply(503, "admin actions busy, retry later", *request);
+            busy.headers.emplace_back("Retry-After", "1");
+            send(req, *request, std::move(busy));
+        }
+        return restinio::request_accepted();
+    }
+};
+
+AdminListener::AdminListener(const HttpOptions& options, Services& services)
+    : impl_(std::make_unique<Impl>(options, services)) {
+    auto& i = *impl_;
+    i.server = std::make_unique<restinio::http_server_t<AdminTraits>>(
+        restinio::external_io_context(i.io),
+        restinio::server_settings_t<AdminTraits>{}
+            .address(options.admin_host)
+            .port(options.admin_port)
+            .request_handler([&i](auto req) { return i.handle(req); })
+            .read_next_http_message_timelimit(std::chrono::seconds(10))
+            .write_http_response_timelimit(std::chrono::seconds(10))
+            .handle_request_timeout(std::chrono::seconds(30))
+            .max_parallel_connections(options.admin_max_connections)
+            .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
+                                          .max_url_size(4 * 1024)
+                                          .max_field_name_size(256)
+                                          .max_field_value_size(8 * 1024)
+                                          .max_field_count(50)
+                                          .max_body_size(64 * 1024)));
+    i.server->open_sync();
+    i.thread = std::thread([&i] { i.io.run(); });
+}
+
+AdminListener::~AdminListener() {
+    auto& i = *impl_;
+    i.actions.drain_and_stop();
+    asio::post(i.io, [&i] { i.server->close_async([&i] { i.io.stop(); }, [&i](std::exception_ptr) { i.io.stop(); }); });
+    i.thread.join();
+}
+
+}  // namespace tatou::http
