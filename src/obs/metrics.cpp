@@ -1,4 +1,5 @@
 #include "obs/metrics.hpp"
+#include "core/build_info.hpp"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -365,7 +366,7 @@ std::string Metrics::exposition(const ScrapeInputs& in) const {
     single(out, "tatou_detector_tracked_keys", "gauge", "Sources the detectors are tracking (capped).", static_cast<double>(in.detector_tracked_keys));
 
     header(out, "tatou_build_info", "gauge", "Build information.");
-    sample(out, "tatou_build_info", label("version", TATOU_VERSION) + "," + label("commit", TATOU_COMMIT), 1);
+    sample(out, "tatou_build_info", label("version", TATOU_VERSION) + "," + label("commit", build_info::commit), 1);
     const auto p = read_process();
     single(out, "process_cpu_seconds_total", "counter", "User and system CPU time.", p.cpu_seconds);
     single(out, "process_resident_memory_bytes", "gauge", "Resident memory.", p.rss_bytes);
