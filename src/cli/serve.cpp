@@ -244,7 +244,10 @@ int run_serve(const ServeFlags& flags) {
                                              static_cast<std::size_t>(settings.argon2_mem_kib) * 1024});
     LoginThrottle throttle(throttle_policy(settings));
     AccountService accounts(*store, hasher, throttle,
-                            AccountSettings{settings.token_ttl, crypto::hmac_sha256(secret, "tatou/token-key/v1")});
+                            AccountSettings{settings.token_ttl, crypto::hmac_sha256(secret, "tatou/token-key/v1"),
+                                            settings.session_max_lifetime,
+                                            RateLimit{settings.signup_max_per_source,
+                                                      std::chrono::seconds(settings.signup_window)}});
     ContainmentService containment(*store);
     containment.refresh();
     accounts.set_containment(&containment);
@@ -261,7 +264,10 @@ int run_serve(const ServeFlags& flags) {
     }
     RmapService rmap(*store, *files, methods, rmap_keys,
                      RmapSettings{settings.rmap_document, settings.rmap_session_ttl, settings.rmap_plaintext_result,
-                                  crypto::hmac_sha256_hex(secret, "tatou/rmap-watermark-key/v1")});
+                                  crypto::hmac_sha256_hex(secret, "tatou/rmap-watermark-key/v1"),
+                                  settings.rmap_max_pending,
+                                  RateLimit{settings.rmap_max_per_source, std::chrono::seconds(settings.rmap_window)},
+                                  RateLimit{settings.rmap_max_per_identity, std::chrono::seconds(settings.rmap_window)}});
     if (const auto reason = rmap.not_configured_reason(); !reason.empty())
         spdlog::info("rmap: routes answer 503 for now: {}", reason);
     obs::DetectorConfig detectors;

@@ -48,6 +48,10 @@ struct Settings {
     std::filesystem::path rmap_document;
     std::int64_t rmap_session_ttl = 300;
     bool rmap_plaintext_result = false;
+    int rmap_max_pending = 8;
+    int rmap_max_per_source = 30;
+    int rmap_max_per_identity = 20;
+    int rmap_window = 60;
     std::string log_level = "info";
     std::filesystem::path web_dir;
     int io_threads = 2;
@@ -63,6 +67,9 @@ struct Settings {
     int login_max_failures = 5;
     int login_max_failures_per_ip = 50;
     int login_window = 60;
+    int signup_max_per_source = 10;
+    int signup_window = 3600;
+    std::int64_t session_max_lifetime = 86400;
     int request_timeout = 60;
     std::vector<std::string> trusted_proxies;
     int argon2_ops = 2;

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "core/login_throttle.hpp"
+#include "core/reason.hpp"
+#include "core/rate_limiter.hpp"
 #include "core/passwords.hpp"
 #include "store/store.hpp"
 
@@ -27,11 +29,15 @@ struct AuthUser {
     UserId id = 0;
     std::string token_hash;
     std::string token_id;  // first 16 hex of SHA-256(token): names the token in the audit log
+    std::int64_t session_started_at = 0;  // the login this token descends from (refreshes keep it)
 };
 
 struct AccountSettings {
     std::int64_t token_ttl_s = 3600;
     std::string token_key;  // derived from the server secret
+    // No token of a session outlives its login by more than this, however often it is refreshed.
+    std::int64_t session_max_lifetime_s = 86400;
+    RateLimit signup{10, std::chrono::seconds(3600)};  // accounts created per source address
 };
 
 class ContainmentService;
@@ -40,13 +46,21 @@ class AccountService {
 public:
     AccountService(Store& store, const PasswordHasher& hasher, LoginThrottle& throttle, AccountSettings settings);
 
-    User create(const NewAccount& account);
+    // Throws Error{rate_limited} when `client_ip` has created its share of accounts (counted
+    // after the input is valid, before the password is hashed).
+    User create(const NewAccount& account, const std::string& client_ip);
     IssuedToken login(const std::string& client_ip, const std::string& email, const std::string& password);
     // Throws Error{unauthorized} for a missing, malformed, unknown, expired or revoked token.
     AuthUser authenticate(std::string_view authorization_header);
     void logout(const AuthUser& user);
     void logout_all(const AuthUser& user);
-    void change_password(const AuthUser& user, const std::string& current, const std::string& replacement);
+    // The current password is checked exactly like a login's: same throttle, automatic lock,
+    // reasons (so the same audit events and metrics), so a stolen token is no password guesser.
+    void change_password(const AuthUser& user, const std::string& client_ip, const std::string& current,
+                         const std::string& replacement);
+    // Single use: the presented token is revoked first, atomically; a concurrent or later refresh
+    // of it is Error{unauthorized, token_revoked} (an authn_token_reuse detection). The new token
+    // keeps the session's start, so the session still ends at its absolute lifetime.
     IssuedToken refresh(const AuthUser& user);
     // Account locks and the token-key generation come from containment when it is wired.
     void set_containment(const ContainmentService* containment) { containment_ = containment; }
@@ -57,7 +71,12 @@ public:
     std::string token_hash(std::string_view token) const;
 
 private:
-    IssuedToken issue(UserId user);
+    IssuedToken issue(UserId user, std::int64_t session_started_at);
+    // The throttle and lock gate every password check passes before the hash is compared.
+    void admit(const std::string& client_ip, const std::string& email_key);
+    // A wrong password: counted, and thrown with the reason the count reached.
+    [[noreturn]] void refuse_password(const std::string& client_ip, const std::string& email_key,
+                                      std::optional<UserId> user, Reason plain, const char* message);
     // The automatic lock is counted in this node's throttle and shared through the database.
     std::string lock_key(const std::string& email_key) const;
     void share_lock(const std::string& email_key);
@@ -67,6 +86,7 @@ private:
     LoginThrottle& throttle_;
     AccountSettings settings_;
     std::string lock_hash_key_;  // derived from token_key
+    RateLimiter signups_;
     const ContainmentService* containment_ = nullptr;
 };
 
