@@ -23,6 +23,8 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_STORAGE_DIR", "storage-dir", "STORAGE_DIR", "{data}/storage", "PDF files"},
         {"TATOU_SECRET_KEY_FILE", "secret-key-file", "", "{data}/secret.key",
          "server secret; generated 0600 on first start when absent"},
+        {"TATOU_TOKEN_KEY_FILE", "token-key-file", "", "{data}/token.key",
+         "token key root written by `tatou admin rotate-key --new-root`; absent = derived from the server secret"},
         {"TATOU_TOKEN_TTL", "token-ttl", "TOKEN_TTL_SECONDS", "3600", "bearer token lifetime, seconds"},
         {"TATOU_MAX_UPLOAD_BYTES", "max-upload-bytes", "", "52428800", "largest accepted upload, bytes"},
         {"TATOU_AUDIT_LOG", "audit-log", "", "{data}/log/audit.jsonl", "audit log (JSON lines)"},
@@ -221,6 +223,7 @@ Settings resolve(const RawSettings& raw) {
     check_db_url(s.db_url);
     s.storage_dir = v["TATOU_STORAGE_DIR"];
     s.secret_key_file = v["TATOU_SECRET_KEY_FILE"];
+    s.token_key_file = v["TATOU_TOKEN_KEY_FILE"];
     if (const auto it = raw.find("SECRET_KEY"); it != raw.end() && !raw.count("TATOU_SECRET_KEY_FILE")) {
         if (it->second == "dev-secret-change-me" || it->second.size() < 16)
             throw SettingError("SECRET_KEY: the published default or a value shorter than 16 characters is refused");

@@ -38,6 +38,7 @@ struct Settings {
     std::string db_url;  // may contain a password: print only through masked_db_url()
     std::filesystem::path storage_dir;
     std::filesystem::path secret_key_file;
+    std::filesystem::path token_key_file;
     std::optional<std::string> legacy_secret;  // SECRET_KEY from the original's .env
     std::int64_t token_ttl = 3600;
     std::uint64_t max_upload_bytes = 52428800;

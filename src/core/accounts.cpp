@@ -6,6 +6,7 @@
 #include "core/containment.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/token_root.hpp"
 #include "core/validation.hpp"
 
 namespace tatou {
@@ -21,7 +22,15 @@ AccountService::AccountService(Store& store, const PasswordHasher& hasher, Login
       throttle_(throttle),
       settings_(std::move(settings)),
       lock_hash_key_(crypto::hmac_sha256(settings_.token_key, "tatou/login-lock/v1")),
-      signups_(settings_.signup) {}
+      signups_(settings_.signup),
+      token_key_(std::make_shared<const std::string>(settings_.token_root_key.value_or(settings_.token_key))) {}
+
+void AccountService::replace_token_root() {
+    if (settings_.token_root_file.empty()) throw Error(Errc::unavailable, "no token key file is configured");
+    auto key = std::make_shared<const std::string>(token_key_from_root(tatou::replace_token_root(settings_.token_root_file)));
+    std::lock_guard lock(token_key_mu_);
+    token_key_ = std::move(key);
+}
 
 std::string AccountService::lock_key(const std::string& email_key) const {
     return crypto::hmac_sha256_hex(lock_hash_key_, email_key);
@@ -74,9 +83,14 @@ IssuedToken AccountService::issue(UserId user, std::int64_t session_started_at) 
 // Generation 1 is the key every existing token was issued under; each rotation derives a new
 // one, so every token issued before stops matching at once.
 std::string AccountService::token_hash(std::string_view token) const {
+    std::shared_ptr<const std::string> root;
+    {
+        std::lock_guard lock(token_key_mu_);
+        root = token_key_;
+    }
     const int generation = containment_ != nullptr ? containment_->token_generation() : 1;
-    if (generation == 1) return crypto::hmac_sha256_hex(settings_.token_key, token);
-    const std::string key = crypto::hmac_sha256(settings_.token_key, "generation:" + std::to_string(generation));
+    if (generation == 1) return crypto::hmac_sha256_hex(*root, token);
+    const std::string key = crypto::hmac_sha256(*root, "generation:" + std::to_string(generation));
     return crypto::hmac_sha256_hex(key, token);
 }
 

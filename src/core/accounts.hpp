@@ -2,6 +2,9 @@
 // Accounts and bearer tokens. Tokens are 256-bit random strings handed to the client once;
 // the database keeps only their keyed SHA-256 (HMAC under the server secret), so a stolen
 // database cannot be replayed and rotating the secret ends every session.
+#include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -34,10 +37,13 @@ struct AuthUser {
 
 struct AccountSettings {
     std::int64_t token_ttl_s = 3600;
-    std::string token_key;  // derived from the server secret
+    std::string token_key;  // derived from the server secret (also keys the shared login locks)
     // No token of a session outlives its login by more than this, however often it is refreshed.
     std::int64_t session_max_lifetime_s = 86400;
     RateLimit signup{10, std::chrono::seconds(3600)};  // accounts created per source address
+    // When set, tokens are hashed under this key instead (a token root that replaced the secret's).
+    std::optional<std::string> token_root_key;
+    std::filesystem::path token_root_file;  // where rotate-key --new-root writes a fresh root
 };
 
 class ContainmentService;
@@ -69,6 +75,9 @@ public:
     bool clear_login_lock(UserId user);
 
     std::string token_hash(std::string_view token) const;
+    // Writes a fresh token root (core/token_root.hpp) and hashes tokens under it from now on:
+    // every token issued before stops matching. Throws Error{unavailable} when it cannot.
+    void replace_token_root();
 
 private:
     IssuedToken issue(UserId user, std::int64_t session_started_at);
@@ -87,6 +96,8 @@ private:
     AccountSettings settings_;
     std::string lock_hash_key_;  // derived from token_key
     RateLimiter signups_;
+    mutable std::mutex token_key_mu_;
+    std::shared_ptr<const std::string> token_key_;  // the current token root key
     const ContainmentService* containment_ = nullptr;
 };
 

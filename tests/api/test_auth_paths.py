@@ -216,6 +216,64 @@ class RefreshTests(h.ApiTestCase):
             srv.cleanup()
 
 
+class TokenRootRotationTests(h.ApiTestCase):
+    """Auth 5: an attacker holding secret.key and write access to the tokens table (a stolen
+    backup, an injection elsewhere) mints bearer tokens for any account. A plain rotation does
+    not stop it (every generation derives from secret.key); a new root does."""
+
+    @staticmethod
+    def forge(srv, secret, generation, user):
+        import hashlib
+        import hmac
+        import secrets
+        import sqlite3
+        key = hmac.new(secret.encode(), b"tatou/token-key/v1", hashlib.sha256).digest()
+        if generation > 1:
+            key = hmac.new(key, f"generation:{generation}".encode(), hashlib.sha256).digest()
+        token = secrets.token_urlsafe(32).rstrip("=")
+        digest = hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+        now = int(time.time())
+        with sqlite3.connect(os.path.join(srv.datadir, "tatou.db")) as db:
+            db.execute("INSERT INTO tokens(token_hash, user_id, issued_at, expires_at, revoked) VALUES(?, ?, ?, ?, 0)",
+                       (digest, user, now, now + 3600))
+        return token
+
+    def test_rotation_with_a_new_root_ends_forgery_with_a_stolen_secret_key(self):
+        if h.BACKEND != "sqlite":
+            self.skipTest("writes the tokens table directly")
+        srv = h.Server()
+        try:
+            email, password, victim_token = h.new_user(srv)
+            uid = user_id(srv, email)
+            with open(os.path.join(srv.datadir, "secret.key")) as f:
+                stolen = f.read().strip()
+            listing = lambda t: http.get(srv.url("/api/list-documents"), headers=h.auth(t)).status_code  # noqa: E731
+            self.assertEqual(listing(self.forge(srv, stolen, 1, uid)), 200)  # the attack works
+            out = admin(srv, "--json", "rotate-key")
+            self.assertEqual(out.returncode, 0, out.stderr)
+            generation = json.loads(out.stdout)["token_generation"]
+            # A plain rotation ends the sessions, but not the forgery: the next generation is
+            # derived from the same stolen file.
+            self.assertEqual(listing(victim_token), 401)
+            self.assertEqual(listing(self.forge(srv, stolen, generation, uid)), 200)
+            out = admin(srv, "--json", "rotate-key", "--new-root")
+            self.assertEqual(out.returncode, 0, out.stderr)
+            answer = json.loads(out.stdout)
+            self.assertTrue(answer["new_root"])
+            root_file = os.path.join(srv.datadir, "token.key")
+            self.assertEqual(os.stat(root_file).st_mode & 0o777, 0o600)
+            for g in range(1, answer["token_generation"] + 2):
+                self.assertEqual(listing(self.forge(srv, stolen, g, uid)), 401, g)
+            # Users log in again; the new root survives a restart; a stolen old root is useless.
+            fresh = h.new_token(srv, email, password)
+            self.assertEqual(listing(fresh), 200)
+            srv.restart()
+            self.assertEqual(listing(fresh), 200)
+            self.assertIn("key_rotated", [x["event"]["action"] for x in audit_records(srv, "key_rotated")])
+        finally:
+            srv.cleanup()
+
+
 class SignUpThrottleTests(h.ApiTestCase):
     """Issue 20 class 4: open sign-up costs an Argon2id each; one source gets a bounded number."""
 
