@@ -242,16 +242,22 @@ class AbandonedJobTests(h.ApiTestCase):
 
     def test_uploads_from_a_client_that_hung_up_are_not_stored(self):
         before = counter(scrape(self.srv), "tatou_http_requests_abandoned_total", route="/api/upload-document")
-        # The client's one running job: a bomb the jail takes about a second to refuse.
-        slow = concurrent.futures.ThreadPoolExecutor(1).submit(
-            h.upload, self.srv, self.token, hostile_pdfs.object_stream_bomb(), "slow.pdf")
-        time.sleep(0.2)
+        # Ahead of them in this client's queue (one running job per client): bombs the jail refuses,
+        # one after another, so the hung-up uploads wait long enough for their close to be seen
+        # however loaded the machine is (each bomb takes longer when it is).
+        bombs = 4
+        pool = concurrent.futures.ThreadPoolExecutor(bombs)
+        slow = [pool.submit(h.upload, self.srv, self.token, hostile_pdfs.object_stream_bomb(), f"slow{i}.pdf")
+                for i in range(bombs)]
+        deadline = time.monotonic() + 10
+        while counter(scrape(self.srv), "tatou_http_requests_in_flight") < bombs and time.monotonic() < deadline:
+            time.sleep(0.01)
         boundary = "tatouboundary"
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"gone.pdf\"\r\n"
                 f"Content-Type: application/pdf\r\n\r\n").encode() + h.make_pdf(1) + f"\r\n--{boundary}--\r\n".encode()
         for _ in range(5):
             self.send_and_hang_up(body, boundary)
-        self.assertEqual(slow.result().status_code, 400)
+        self.assertEqual([f.result().status_code for f in slow], [400] * bombs)
         deadline = time.monotonic() + 10
         while counter(scrape(self.srv), "tatou_http_requests_abandoned_total",
                       route="/api/upload-document") < before + 5 and time.monotonic() < deadline:
