@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "rmap/openpgp.hpp"
+
 namespace tatou::obs {
 
 namespace {
@@ -207,7 +209,12 @@ void Metrics::request_finished(std::string_view method, std::string_view route, 
     if (status == 429) inc(rate_limited_[t]);
 
     const bool ok = status < 400;
-    if (route == "/api/login") {
+    // The password check of a password change is a login attempt too (issue 14 auth 1): its
+    // refusals count here; its successes are not logins.
+    if (route == "/api/login" || (route == "/api/logout-all" && (status == 401 || status == 423 || status == 429) &&
+                                  reason != Reason::token_missing && reason != Reason::token_malformed &&
+                                  reason != Reason::token_unknown && reason != Reason::token_expired &&
+                                  reason != Reason::token_revoked && reason != Reason::user_gone)) {
         std::size_t r = kLogins.size();
         if (ok) r = 0;
         else if (status == 401) r = 1;
@@ -346,6 +353,10 @@ std::string Metrics::exposition(const ScrapeInputs& in) const {
         for (std::size_t r = 0; r < kRmapResults.size(); ++r)
             sample(out, "tatou_rmap_handshakes_total", label("step", kRmapSteps[s]) + "," + label("result", kRmapResults[r]),
                    static_cast<double>(rmap_[s * kRmapResults.size() + r].load()));
+    // At most one per RMAP message that passed the shape check (rmap/packets.hpp): a rate far
+    // above the handshake rate would mean the bound is broken.
+    single(out, "tatou_rmap_private_key_operations_total", "counter", "Private-key operations done for RMAP messages.",
+           static_cast<double>(rmap::private_key_operations()));
     simple_family(out, "tatou_db_errors_total", "Database operations that failed.", "op", kDbOps, db_errors_);
 
     single(out, "tatou_audit_events_written_total", "counter", "Audit records written.", static_cast<double>(in.audit_written));

@@ -270,9 +270,12 @@ std::optional<TokenRecord> SqlStore::find_token(const std::string& token_hash) {
     return with_hot_queries([&](HotQueries& q) { return q.token.run(token_hash); });
 }
 
-void SqlStore::revoke_token(const std::string& token_hash) {
-    run([&](soci::session& sql) {
-        sql << "UPDATE tokens SET revoked = 1 WHERE token_hash = :h", soci::use(token_hash);
+bool SqlStore::revoke_token(const std::string& token_hash) {
+    return run([&](soci::session& sql) {
+        soci::statement st = (sql.prepare << "UPDATE tokens SET revoked = 1 WHERE token_hash = :h AND revoked = 0",
+                              soci::use(token_hash));
+        st.execute(true);
+        return st.get_affected_rows() == 1;
     });
 }
 
@@ -402,11 +405,18 @@ std::optional<Version> SqlStore::find_version_by_link(const std::string& link) {
     });
 }
 
-void SqlStore::replace_rmap_session(const RmapSession& s, std::int64_t purge_before) {
-    run([&](soci::session& sql) {
+bool SqlStore::add_rmap_session(const RmapSession& s, std::int64_t purge_before, int max_pending) {
+    return run([&](soci::session& sql) {
+        // Begun as a writer (and writing first): concurrent msg1 count each other's rows.
         WriteTransaction tr(sql, config_.backend);
         sql << "DELETE FROM rmap_sessions WHERE expires_at < :p", soci::use(purge_before);
-        sql << "DELETE FROM rmap_sessions WHERE identity = :i AND result IS NULL", soci::use(s.identity);
+        long long pending = 0;
+        sql << "SELECT COUNT(*) FROM rmap_sessions WHERE identity = :i AND result IS NULL AND expires_at > :n",
+            soci::use(s.identity), soci::use(s.created_at), soci::into(pending);
+        if (pending >= max_pending) {
+            tr.commit();  // the purge stands
+            return false;
+        }
         try {
             sql << "INSERT INTO rmap_sessions(nonce_server, identity, nonce_client, session_id, created_at, expires_at)"
                    " VALUES(:ns, :i, :nc, :sid, :c, :e)",
@@ -417,6 +427,7 @@ void SqlStore::replace_rmap_session(const RmapSession& s, std::int64_t purge_bef
             throw;
         }
         tr.commit();
+        return true;
     });
 }
 
