@@ -11,6 +11,9 @@ BUILD_PKGS=(
   libsodium-dev
   librnp-dev
   libseccomp-dev
+  libpoppler-cpp-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-features2d-dev
+  libopencv-calib3d-dev libopencv-video-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   zlib1g-dev
 )
