@@ -20,7 +20,7 @@ BUILD_PKGS=(
 TEST_PKGS=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   python3 python3-requests python3-pgpy python3-jsonschema qpdf wrk
-  ghostscript mupdf-tools poppler-utils libimage-exiftool-perl
+  ghostscript mupdf-tools poppler-utils libimage-exiftool-perl imagemagick
   clang libclang-rt-14-dev
   prometheus prometheus-alertmanager python3-yaml
   mariadb-server mariadb-client postgresql haproxy docker-compose systemd

@@ -141,8 +141,15 @@ std::vector<LineShift> measure(const cv::Mat& orig, const cv::Mat& registered, c
         if (x0 < 0 || x1 - x0 < 20) continue;
         x0 = std::max(0, x0 - 6);
         x1 = std::min(orig.cols, x1 + 7);
+        // Keep the columns the leak covers over the whole band height (a crop or a screenshot
+        // shows part of a line; the registered valid area is convex, so they form one run).
+        cv::Mat covered;
+        cv::reduce(valid.rowRange(y0, y1), covered, 0, cv::REDUCE_MIN);
+        while (x0 < x1 && covered.at<float>(x0) < 0.5f) ++x0;
+        while (x1 > x0 && covered.at<float>(x1 - 1) < 0.5f) --x1;
+        if (x1 - x0 < 60) continue;  // too little of the line left to measure
         const cv::Rect r(x0, y0, x1 - x0, y1 - y0);
-        if (cv::mean(valid(r))[0] < 0.98) continue;  // cropped away, in part or whole
+        if (cv::mean(valid(r))[0] < 0.98) continue;
         cv::Mat tpl, img;
         cv::GaussianBlur(o(r), tpl, cv::Size(3, 3), 0);
         cv::GaussianBlur(l(r), img, cv::Size(3, 3), 0);
