@@ -8,9 +8,11 @@
 // material is ever committed.
 //
 // Any exception other than the documented MessageError escaping is a bug (libFuzzer reports it
-// as a crash), as is every sanitizer report. librnp itself is Debian's uninstrumented build:
+// as a crash), as is every sanitizer report, and so is a decrypt() that let librnp do more than
+// one private-key operation (the amplification bound of rmap/packets.hpp and openpgp.cpp). librnp itself is Debian's uninstrumented build:
 // ASan/UBSan check our code and the buffers we hand over, coverage guides through our code.
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -74,6 +76,18 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     return 0;
 }
 
+// One decrypt, and the bound checked around it.
+static std::string bounded_decrypt(std::string_view message) {
+    const auto before = r::private_key_operations();
+    struct Check {
+        std::uint64_t before;
+        ~Check() {
+            if (r::private_key_operations() - before > 1) std::abort();
+        }
+    } check{before};
+    return g_key->decrypt(message, r::kMaxPlaintextBytes);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view input(reinterpret_cast<const char*>(data), size);
     auto parse_all = [](const std::string& plaintext) {
@@ -83,13 +97,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The server's path: decode, decrypt, parse.
     if (const auto decoded = r::decode_payload(input)) {
         try {
-            parse_all(g_key->decrypt(decoded->message, r::kMaxPlaintextBytes));
+            parse_all(bounded_decrypt(decoded->message));
         } catch (const r::MessageError&) {
         }
     }
     // The raw bytes straight into librnp and into the parsers, past the decoder's filters.
     try {
-        g_key->decrypt(input, r::kMaxPlaintextBytes);
+        bounded_decrypt(input);
     } catch (const r::MessageError&) {
     }
     parse_all(std::string(input));

@@ -26,7 +26,7 @@ Reply create_user(Request& request, Services& services) {
     account.login = body.required_string("login", 64);
     account.password = body.required_string("password", 1024);
     note_email(request, services, account.email);
-    const User user = services.accounts.create(account);
+    const User user = services.accounts.create(account, request.client_ip);
     request.facts.user_id = user.id;
     request.facts.user_name = user.login;
     return json_reply(201, {{"id", user.id}, {"email", user.email}, {"login", user.login}});
@@ -55,7 +55,11 @@ Reply logout_all(Request& request, Services& services) {
     const auto current = body.optional_string("current_password", 1024);
     if (replacement.has_value() != current.has_value())
         throw Error(Errc::bad_request, "new_password and current_password go together");
-    if (replacement) services.accounts.change_password(*request.user, *current, *replacement);
+    if (replacement) {
+        // Revoking one's sessions always works (routes.cpp); changing the password creates state.
+        require_writable(services);
+        services.accounts.change_password(*request.user, request.client_ip, *current, *replacement);
+    }
     services.accounts.logout_all(*request.user);
     return json_reply(200, {{"message", "All sessions logged out."}});
 }

@@ -106,7 +106,12 @@ Reply run_action(const AdminAction& action, Request& request, Services& services
             out["changed"] = c.unblock(cidr);
         }
     } else if (name == "rotate_key") {
-        JsonBody(request, {}, true);
+        const JsonBody body(request, {"new_root"}, true);
+        // --new-root: a fresh token root first, so no key derivable from secret.key (or from an
+        // earlier token key file) matches a token issued from now on.
+        const bool new_root = body.optional_bool("new_root").value_or(false);
+        if (new_root) services.accounts.replace_token_root();
+        out["new_root"] = new_root;
         out["token_generation"] = c.rotate_token_key();
     } else {
         const JsonBody body(request, {"on"});

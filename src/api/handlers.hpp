@@ -6,6 +6,9 @@
 
 namespace tatou::api {
 
+// 503 while read-only mode or audit fail-closed refuses changes (routes.cpp).
+void require_writable(const Services& services);
+
 // health.cpp
 Reply healthz(Request&, Services&);
 Reply readyz(Request&, Services&);

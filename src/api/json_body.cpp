@@ -92,6 +92,11 @@ bool JsonBody::required_bool(std::string_view name) const {
     return v->get<bool>();
 }
 
+std::optional<bool> JsonBody::optional_bool(std::string_view name) const {
+    if (field(name) == nullptr) return std::nullopt;
+    return required_bool(name);
+}
+
 std::optional<std::int64_t> JsonBody::optional_id(std::string_view name) const {
     const auto* v = field(name);
     if (v == nullptr) return std::nullopt;

@@ -28,6 +28,7 @@ public:
     // A JSON integer in [0, 10^9] (durations, counts).
     std::optional<std::int64_t> optional_int(std::string_view field) const;
     bool required_bool(std::string_view field) const;
+    std::optional<bool> optional_bool(std::string_view field) const;
 
 private:
     const nlohmann::json* field(std::string_view name) const;

@@ -32,13 +32,13 @@ std::string payload_of(const Request& request) {
 
 Reply rmap_initiate(Request& request, Services& services) {
     services.rmap.require_configured();  // 503 before judging the input, as both routes promise
-    const auto reply = services.rmap.initiate(payload_of(request));
+    const auto reply = services.rmap.initiate(payload_of(request), request.client_ip);
     return json_reply(200, {{"payload", reply.payload}});
 }
 
 Reply rmap_get_link(Request& request, Services& services) {
     services.rmap.require_configured();
-    const auto reply = services.rmap.get_link(payload_of(request));
+    const auto reply = services.rmap.get_link(payload_of(request), request.client_ip);
     nlohmann::json body = {{"payload", reply.payload}};
     if (reply.result) body["result"] = *reply.result;
     return json_reply(200, body);

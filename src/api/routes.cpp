@@ -62,6 +62,11 @@ const Route kRoutes[] = {
     {"POST", "/api/rmap-get-link", kPublic, kRmapPool, kJson, rmap_get_link, kRmap},
 };
 
+// Logout and logout-all only end the caller's own sessions: during an incident (read-only
+// mode, audit fail-closed) that must keep working, since it is what a user whose token leaked
+// does. A password change through logout-all still needs a writable service (accounts.cpp).
+bool revokes_only(const Route& route) { return route.handler == logout || route.handler == logout_all; }
+
 // A failure that did not say why gets the reason its status implies.
 Reason reason_for_status(int status) {
     switch (status) {
@@ -81,6 +86,16 @@ Reason reason_for_status(int status) {
 }  // namespace
 
 std::span<const Route> routes() { return kRoutes; }
+
+void require_writable(const Services& services) {
+    if (services.telemetry != nullptr && !services.telemetry->accepting_changes())
+        throw Error(Errc::unavailable, Reason::audit_unavailable, "audit log unavailable; try again later");
+    if (services.containment != nullptr && services.containment->read_only()) {
+        Error e(Errc::unavailable, Reason::read_only, "the service is read-only for now; try again later");
+        e.retry_after = 60;
+        throw e;
+    }
+}
 
 namespace {
 
@@ -121,13 +136,7 @@ Reply dispatch(const Route& route, Request& request, Services& services) {
             request.facts.user_id = request.user->id;
             request.facts.token_id = request.user->token_id;
         }
-        if (route.audit.changes_state && services.telemetry != nullptr && !services.telemetry->accepting_changes())
-            throw Error(Errc::unavailable, Reason::audit_unavailable, "audit log unavailable; try again later");
-        if (route.audit.changes_state && services.containment != nullptr && services.containment->read_only()) {
-            Error e(Errc::unavailable, Reason::read_only, "the service is read-only for now; try again later");
-            e.retry_after = 60;
-            throw e;
-        }
+        if (route.audit.changes_state && !revokes_only(route)) require_writable(services);
         reply = route.handler(request, services);
     } catch (const Error& e) {
         reason = e.reason();

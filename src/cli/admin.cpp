@@ -45,7 +45,10 @@ void add_admin_command(CLI::App& app, AdminArgs& args) {
     block->add_option("--ttl", args.ttl, "seconds; 0 = until lifted");
     auto* unblock = admin->add_subcommand("unblock-ip", "Lift a block");
     unblock->add_option("cidr", args.cidr, "address or CIDR network as blocked")->required();
-    admin->add_subcommand("rotate-key", "Rotate the token key: every existing token stops working");
+    auto* rotate = admin->add_subcommand("rotate-key", "Rotate the token key: every existing token stops working");
+    rotate->add_flag("--new-root", args.new_root,
+                     "also replace the token key's root with a fresh random TATOU_TOKEN_KEY_FILE, so a stolen "
+                     "secret.key no longer derives it (docs/containment.md)");
     auto* ro = admin->add_subcommand("read-only", "Switch read-only mode (state-changing requests get 503)");
     ro->add_option("state", args.state, "on|off")->required()->check(CLI::IsMember({"on", "off"}));
     admin->add_subcommand("list", "Show what is in force");
@@ -85,6 +88,7 @@ int run_admin(const CLI::App& app, const AdminArgs& args) {
         if (sub == "block-ip") body["ttl"] = args.ttl;
     } else if (sub == "rotate-key" || sub == "rmap-reload") {
         path = "/admin/" + sub;
+        if (sub == "rotate-key" && args.new_root) body["new_root"] = true;
     } else {
         path = "/admin/read-only";
         body["on"] = args.state == "on";

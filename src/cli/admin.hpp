@@ -12,6 +12,7 @@ struct AdminArgs {
     std::int64_t ttl = 0;
     std::string cidr, state;
     bool json = false;
+    bool new_root = false;  // rotate-key --new-root
 };
 
 // `tatou admin lock-user|unlock-user|revoke-sessions|block-ip|unblock-ip|rotate-key|read-only|list|rmap-reload`:

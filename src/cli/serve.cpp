@@ -19,6 +19,7 @@
 #include "core/error.hpp"
 #include "core/containment.hpp"
 #include "core/honeytokens.hpp"
+#include "core/token_root.hpp"
 #include "api/routes.hpp"
 #include "http/server.hpp"
 #include "jail/jailed.hpp"
@@ -190,6 +191,7 @@ int run_serve(const ServeFlags& flags) {
     std::unique_ptr<FileStore> files;
     std::unique_ptr<obs::AuditLog> audit;
     std::string admin_token;
+    std::optional<std::string> token_root_key;
     try {
         config::load_dotenv(".env");
         auto raw = config::from_environment();
@@ -208,6 +210,12 @@ int run_serve(const ServeFlags& flags) {
         }
         // After the database: a refused start leaves no new secret behind and logs one line.
         secret = settings.legacy_secret ? *settings.legacy_secret : load_or_create_secret(settings.secret_key_file, "TATOU_SECRET_KEY_FILE");
+        // A token root written by rotate-key --new-root replaces the secret's for tokens only.
+        try {
+            if (const auto root = read_token_root(settings.token_key_file)) token_root_key = token_key_from_root(*root);
+        } catch (const Error& e) {
+            throw SettingError(std::string("TATOU_TOKEN_KEY_FILE: ") + e.what());
+        }
         store->on_availability_change([](bool up) {
             if (up)
                 spdlog::warn("database reachable again");
@@ -246,7 +254,11 @@ int run_serve(const ServeFlags& flags) {
                                              static_cast<std::size_t>(settings.argon2_mem_kib) * 1024});
     LoginThrottle throttle(throttle_policy(settings));
     AccountService accounts(*store, hasher, throttle,
-                            AccountSettings{settings.token_ttl, crypto::hmac_sha256(secret, "tatou/token-key/v1")});
+                            AccountSettings{settings.token_ttl, token_key_from_secret(secret),
+                                            settings.session_max_lifetime,
+                                            RateLimit{settings.signup_max_per_source,
+                                                      std::chrono::seconds(settings.signup_window)},
+                                            token_root_key, settings.token_key_file});
     ContainmentService containment(*store);
     containment.refresh();
     accounts.set_containment(&containment);
@@ -263,7 +275,10 @@ int run_serve(const ServeFlags& flags) {
     }
     RmapService rmap(*store, *files, methods, rmap_keys,
                      RmapSettings{settings.rmap_document, settings.rmap_session_ttl, settings.rmap_plaintext_result,
-                                  crypto::hmac_sha256_hex(secret, "tatou/rmap-watermark-key/v1")});
+                                  crypto::hmac_sha256_hex(secret, "tatou/rmap-watermark-key/v1"),
+                                  settings.rmap_max_pending,
+                                  RateLimit{settings.rmap_max_per_source, std::chrono::seconds(settings.rmap_window)},
+                                  RateLimit{settings.rmap_max_per_identity, std::chrono::seconds(settings.rmap_window)}});
     if (const auto reason = rmap.not_configured_reason(); !reason.empty())
         spdlog::info("rmap: routes answer 503 for now: {}", reason);
     obs::DetectorConfig detectors;

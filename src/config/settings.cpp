@@ -23,6 +23,8 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_STORAGE_DIR", "storage-dir", "STORAGE_DIR", "{data}/storage", "PDF files"},
         {"TATOU_SECRET_KEY_FILE", "secret-key-file", "", "{data}/secret.key",
          "server secret; generated 0600 on first start when absent"},
+        {"TATOU_TOKEN_KEY_FILE", "token-key-file", "", "{data}/token.key",
+         "token key root written by `tatou admin rotate-key --new-root`; absent = derived from the server secret"},
         {"TATOU_TOKEN_TTL", "token-ttl", "TOKEN_TTL_SECONDS", "3600", "bearer token lifetime, seconds"},
         {"TATOU_MAX_UPLOAD_BYTES", "max-upload-bytes", "", "52428800", "largest accepted upload, bytes"},
         {"TATOU_AUDIT_LOG", "audit-log", "", "{data}/log/audit.jsonl", "audit log (JSON lines)"},
@@ -34,6 +36,13 @@ const std::vector<SettingSpec>& setting_specs() {
          "seconds from RMAP msg1 until its session expires (msg2 replays answer until then)"},
         {"TATOU_RMAP_PLAINTEXT_RESULT", "rmap-plaintext-result", "", "0",
          "1: rmap-get-link also answers the result in clear, for RMAP-Server 2.x clients"},
+        {"TATOU_RMAP_MAX_PENDING", "rmap-max-pending", "", "8",
+         "pending RMAP handshakes per identity (more answer 429 until one completes or expires)"},
+        {"TATOU_RMAP_MAX_PER_SOURCE", "rmap-max-per-source", "", "30",
+         "RMAP messages (both routes) per source address per RMAP window; 0 = no limit"},
+        {"TATOU_RMAP_MAX_PER_IDENTITY", "rmap-max-per-identity", "", "20",
+         "RMAP message 1 per identity per RMAP window; 0 = no limit"},
+        {"TATOU_RMAP_WINDOW", "rmap-window", "", "60", "RMAP rate-limit window, seconds"},
         {"TATOU_LOG_LEVEL", "log-level", "", "info", "diagnostic log level: trace|debug|info|warn|error|off"},
         {"TATOU_WEB_DIR", "web-dir", "", TATOU_DEFAULT_WEB_DIR, "folder of the static web pages"},
         {"TATOU_IO_THREADS", "io-threads", "", "2", "HTTP I/O threads"},
@@ -58,6 +67,11 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_LOGIN_MAX_FAILURES", "login-max-failures", "", "5", "failed logins per (IP, email) per window"},
         {"TATOU_LOGIN_MAX_FAILURES_PER_IP", "login-max-failures-per-ip", "", "50", "failed logins per IP per window"},
         {"TATOU_LOGIN_WINDOW", "login-window", "", "60", "login throttling window, seconds"},
+        {"TATOU_SIGNUP_MAX_PER_SOURCE", "signup-max-per-source", "", "10",
+         "accounts one source address may create per sign-up window; 0 = no limit"},
+        {"TATOU_SIGNUP_WINDOW", "signup-window", "", "3600", "sign-up throttling window, seconds"},
+        {"TATOU_SESSION_MAX_LIFETIME", "session-max-lifetime", "", "86400",
+         "absolute session lifetime from login, seconds: refreshes never extend a session past it"},
         {"TATOU_REQUEST_TIMEOUT", "request-timeout", "", "60", "read/handle/write time limit per request, seconds"},
         {"TATOU_TRUSTED_PROXIES", "trusted-proxies", "", "",
          "comma-separated IPs of load balancers whose X-Forwarded-For gives the client address"},
@@ -213,6 +227,7 @@ Settings resolve(const RawSettings& raw) {
     check_db_url(s.db_url);
     s.storage_dir = v["TATOU_STORAGE_DIR"];
     s.secret_key_file = v["TATOU_SECRET_KEY_FILE"];
+    s.token_key_file = v["TATOU_TOKEN_KEY_FILE"];
     if (const auto it = raw.find("SECRET_KEY"); it != raw.end() && !raw.count("TATOU_SECRET_KEY_FILE")) {
         if (it->second == "dev-secret-change-me" || it->second.size() < 16)
             throw SettingError("SECRET_KEY: the published default or a value shorter than 16 characters is refused");
@@ -228,6 +243,12 @@ Settings resolve(const RawSettings& raw) {
     s.rmap_document = v["TATOU_RMAP_DOCUMENT"];
     s.rmap_session_ttl = parse_int("TATOU_RMAP_SESSION_TTL", v["TATOU_RMAP_SESSION_TTL"], 1, 86400);
     s.rmap_plaintext_result = parse_bool("TATOU_RMAP_PLAINTEXT_RESULT", v["TATOU_RMAP_PLAINTEXT_RESULT"]);
+    s.rmap_max_pending = static_cast<int>(parse_int("TATOU_RMAP_MAX_PENDING", v["TATOU_RMAP_MAX_PENDING"], 1, 10000));
+    s.rmap_max_per_source =
+        static_cast<int>(parse_int("TATOU_RMAP_MAX_PER_SOURCE", v["TATOU_RMAP_MAX_PER_SOURCE"], 0, 1000000));
+    s.rmap_max_per_identity =
+        static_cast<int>(parse_int("TATOU_RMAP_MAX_PER_IDENTITY", v["TATOU_RMAP_MAX_PER_IDENTITY"], 0, 1000000));
+    s.rmap_window = static_cast<int>(parse_int("TATOU_RMAP_WINDOW", v["TATOU_RMAP_WINDOW"], 1, 86400));
     s.log_level = v["TATOU_LOG_LEVEL"];
     static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
     if (std::find(levels.begin(), levels.end(), s.log_level) == levels.end())
@@ -252,6 +273,11 @@ Settings resolve(const RawSettings& raw) {
     s.login_max_failures_per_ip =
         static_cast<int>(parse_int("TATOU_LOGIN_MAX_FAILURES_PER_IP", v["TATOU_LOGIN_MAX_FAILURES_PER_IP"], 1, 1000000));
     s.login_window = static_cast<int>(parse_int("TATOU_LOGIN_WINDOW", v["TATOU_LOGIN_WINDOW"], 1, 86400));
+    s.signup_max_per_source =
+        static_cast<int>(parse_int("TATOU_SIGNUP_MAX_PER_SOURCE", v["TATOU_SIGNUP_MAX_PER_SOURCE"], 0, 1000000));
+    s.signup_window = static_cast<int>(parse_int("TATOU_SIGNUP_WINDOW", v["TATOU_SIGNUP_WINDOW"], 1, 7 * 86400));
+    s.session_max_lifetime =
+        parse_int("TATOU_SESSION_MAX_LIFETIME", v["TATOU_SESSION_MAX_LIFETIME"], 1, 365LL * 24 * 3600);
     s.request_timeout = static_cast<int>(parse_int("TATOU_REQUEST_TIMEOUT", v["TATOU_REQUEST_TIMEOUT"], 1, 3600));
     s.trusted_proxies.clear();
     for (std::size_t start = 0; start <= v["TATOU_TRUSTED_PROXIES"].size();) {

@@ -38,6 +38,7 @@ struct Settings {
     std::string db_url;  // may contain a password: print only through masked_db_url()
     std::filesystem::path storage_dir;
     std::filesystem::path secret_key_file;
+    std::filesystem::path token_key_file;
     std::optional<std::string> legacy_secret;  // SECRET_KEY from the original's .env
     std::int64_t token_ttl = 3600;
     std::uint64_t max_upload_bytes = 52428800;
@@ -48,6 +49,10 @@ struct Settings {
     std::filesystem::path rmap_document;
     std::int64_t rmap_session_ttl = 300;
     bool rmap_plaintext_result = false;
+    int rmap_max_pending = 8;
+    int rmap_max_per_source = 30;
+    int rmap_max_per_identity = 20;
+    int rmap_window = 60;
     std::string log_level = "info";
     std::filesystem::path web_dir;
     int io_threads = 2;
@@ -65,6 +70,9 @@ struct Settings {
     int login_max_failures = 5;
     int login_max_failures_per_ip = 50;
     int login_window = 60;
+    int signup_max_per_source = 10;
+    int signup_window = 3600;
+    std::int64_t session_max_lifetime = 86400;
     int request_timeout = 60;
     std::vector<std::string> trusted_proxies;
     int argon2_ops = 2;

@@ -48,6 +48,12 @@ auto parse_plaintext(Parse parse, const std::string& plaintext) {
     }
 }
 
+void refuse_rate(const RateDecision& d, const char* message) {
+    Error e(Errc::rate_limited, Reason::rate_limited, message);
+    e.retry_after = d.retry_after_s;
+    throw e;
+}
+
 // The configured document, or nullopt (logged) when it cannot serve as one.
 std::optional<std::string> read_document(const fs::path& file) {
     std::error_code ec;
@@ -75,7 +81,13 @@ struct RmapService::Ready {
 
 RmapService::RmapService(Store& store, const FileStore& files, const watermark::Registry& registry, RmapKeys& keys,
                          RmapSettings settings)
-    : store_(store), files_(files), registry_(registry), keys_(keys), settings_(std::move(settings)) {}
+    : store_(store),
+      files_(files),
+      registry_(registry),
+      keys_(keys),
+      settings_(std::move(settings)),
+      per_source_(settings_.per_source),
+      per_identity_(settings_.per_identity) {}
 
 std::string RmapService::not_configured_reason() const {
     const auto keys = keys_.snapshot();
@@ -98,13 +110,20 @@ RmapService::Ready RmapService::require_ready() const {
 
 void RmapService::require_configured() const { require_ready(); }
 
-RmapReply RmapService::initiate(std::string_view payload) {
+RmapReply RmapService::initiate(std::string_view payload, const std::string& source) {
     const Ready ready = require_ready();
+    // Counted before any decryption: every message may cost a private-key operation.
+    if (const auto d = per_source_.acquire(source); !d.allowed)
+        refuse_rate(d, "Too many RMAP messages from this address. Try again later.");
     const auto msg = parse_plaintext(rmap::parse_msg1, decrypt_payload(*ready.keys.server, payload));
     const rmap::PublicKey* key = ready.keys.identities->find(msg.identity);
     if (key == nullptr) {
         spdlog::info("rmap: msg1 for an unknown identity refused");
         throw Error(Errc::forbidden, Reason::unknown_identity, "Unknown identity");
+    }
+    if (const auto d = per_identity_.acquire(msg.identity); !d.allowed) {
+        spdlog::info("rmap: msg1 for identity {} refused: message budget spent", msg.identity);
+        refuse_rate(d, "Too many RMAP handshakes for this identity. Try again later.");
     }
     const std::int64_t now = unix_now();
     RmapSession session;
@@ -118,7 +137,13 @@ RmapReply RmapService::initiate(std::string_view payload) {
         nonce_server = crypto::random_u64();
         session.nonce_server = rmap::hex16(nonce_server);
         try {
-            store_.replace_rmap_session(session, now - kKeepExpiredSeconds);
+            if (!store_.add_rmap_session(session, now - kKeepExpiredSeconds, settings_.max_pending)) {
+                spdlog::info("rmap: msg1 for identity {} refused: {} sessions pending", msg.identity,
+                             settings_.max_pending);
+                // The oldest pending one expires within the session lifetime.
+                refuse_rate(RateDecision{false, static_cast<int>(settings_.session_ttl)},
+                            "Too many pending RMAP handshakes for this identity. Try again later.");
+            }
             break;
         } catch (const Error& e) {
             if (e.code() != Errc::conflict || attempt >= 3) throw;  // a 2^-64 collision: draw again
@@ -130,8 +155,10 @@ RmapReply RmapService::initiate(std::string_view payload) {
     return reply;
 }
 
-RmapReply RmapService::get_link(std::string_view payload) {
+RmapReply RmapService::get_link(std::string_view payload, const std::string& source) {
     const Ready ready = require_ready();
+    if (const auto d = per_source_.acquire(source); !d.allowed)
+        refuse_rate(d, "Too many RMAP messages from this address. Try again later.");
     const auto msg = parse_plaintext(rmap::parse_msg2, decrypt_payload(*ready.keys.server, payload));
     const auto session = store_.find_rmap_session(rmap::hex16(msg.nonce_server));
     if (!session) throw Error(Errc::bad_request, Reason::unknown_session, kUnknownSession);

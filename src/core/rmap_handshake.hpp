@@ -2,8 +2,10 @@
 // The RMAP handshake (platform.md §7, compat-contract.md §4) as a service:
 //
 //   initiate(msg1 payload) -> resp1 payload: decrypts {"identity", "nonceClient"} with the server
-//     key, draws nonceServer from the CSPRNG, stores the session (replacing the identity's
-//     pending one) and encrypts {"nonceClient", "nonceServer"} to the identity's key.
+//     key, draws nonceServer from the CSPRNG, stores the session beside the identity's other
+//     pending ones (at most max_pending, each expiring; none is ever replaced, so whoever holds
+//     the public key cannot cancel a partner's handshake) and encrypts {"nonceClient",
+//     "nonceServer"} to the identity's key.
 //   get_link(msg2 payload) -> resp2 payload: finds the session by nonceServer, creates and
 //     records the identity's watermarked copy of the RMAP document (link = the 32-hex result,
 //     public via GET /api/get-version/<result>), then encrypts {"result"} to the identity. A
@@ -11,7 +13,9 @@
 //
 // Errors (thrown as tatou::Error): RMAP not configured -> unavailable; undecodable or
 // undecryptable payload, wrong plaintext shape, unknown nonceServer -> bad_request; unknown
-// identity -> forbidden; expired session -> gone. Nothing secret (nonces, results, plaintexts)
+// identity -> forbidden; expired session -> gone; a source past its message budget (both
+// routes, counted before any decryption), an identity past its message-1 budget or with
+// max_pending sessions pending -> rate_limited with Retry-After. Nothing secret (nonces, results, plaintexts)
 // goes to the log.
 //
 // Versions belong to the system account (store/models.hpp kRmapSystemEmailKey): one document
@@ -24,6 +28,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/rate_limiter.hpp"
 #include "core/rmap_keys.hpp"
 #include "store/file_store.hpp"
 #include "store/store.hpp"
@@ -43,6 +48,9 @@ struct RmapSettings {
     std::int64_t session_ttl = 300;  // seconds from msg1
     bool plaintext_result = false;   // also answer "result" in clear (RMAP-Server 2.x clients)
     std::string watermark_key;       // derived from the server secret; never logged
+    int max_pending = 8;             // pending (not completed, not expired) sessions per identity
+    RateLimit per_source{30, std::chrono::seconds(60)};    // messages on both routes per source
+    RateLimit per_identity{20, std::chrono::seconds(60)};  // message 1 per identity
 };
 
 struct RmapReply {
@@ -59,8 +67,9 @@ public:
     // watermark method are all there.
     void require_configured() const;
 
-    RmapReply initiate(std::string_view payload);
-    RmapReply get_link(std::string_view payload);
+    // `source` is the client address as the transport resolved it (trusted proxies applied).
+    RmapReply initiate(std::string_view payload, const std::string& source);
+    RmapReply get_link(std::string_view payload, const std::string& source);
 
     // Why the routes answer 503, or "" when RMAP is ready (for logs and operators).
     std::string not_configured_reason() const;
@@ -79,6 +88,8 @@ private:
     RmapKeys& keys_;
     RmapSettings settings_;
     std::mutex document_mutex_;  // one creator of the system document row at a time
+    RateLimiter per_source_;
+    RateLimiter per_identity_;
 };
 
 }  // namespace tatou

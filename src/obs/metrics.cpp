@@ -1,4 +1,5 @@
 #include "obs/metrics.hpp"
+#include "core/build_info.hpp"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -8,6 +9,8 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+
+#include "rmap/openpgp.hpp"
 
 namespace tatou::obs {
 
@@ -206,7 +209,12 @@ void Metrics::request_finished(std::string_view method, std::string_view route, 
     if (status == 429) inc(rate_limited_[t]);
 
     const bool ok = status < 400;
-    if (route == "/api/login") {
+    // The password check of a password change is a login attempt too (issue 14 auth 1): its
+    // refusals count here; its successes are not logins.
+    if (route == "/api/login" || (route == "/api/logout-all" && (status == 401 || status == 423 || status == 429) &&
+                                  reason != Reason::token_missing && reason != Reason::token_malformed &&
+                                  reason != Reason::token_unknown && reason != Reason::token_expired &&
+                                  reason != Reason::token_revoked && reason != Reason::user_gone)) {
         std::size_t r = kLogins.size();
         if (ok) r = 0;
         else if (status == 401) r = 1;
@@ -345,6 +353,10 @@ std::string Metrics::exposition(const ScrapeInputs& in) const {
         for (std::size_t r = 0; r < kRmapResults.size(); ++r)
             sample(out, "tatou_rmap_handshakes_total", label("step", kRmapSteps[s]) + "," + label("result", kRmapResults[r]),
                    static_cast<double>(rmap_[s * kRmapResults.size() + r].load()));
+    // At most one per RMAP message that passed the shape check (rmap/packets.hpp): a rate far
+    // above the handshake rate would mean the bound is broken.
+    single(out, "tatou_rmap_private_key_operations_total", "counter", "Private-key operations done for RMAP messages.",
+           static_cast<double>(rmap::private_key_operations()));
     simple_family(out, "tatou_db_errors_total", "Database operations that failed.", "op", kDbOps, db_errors_);
 
     single(out, "tatou_audit_events_written_total", "counter", "Audit records written.", static_cast<double>(in.audit_written));
@@ -365,7 +377,7 @@ std::string Metrics::exposition(const ScrapeInputs& in) const {
     single(out, "tatou_detector_tracked_keys", "gauge", "Sources the detectors are tracking (capped).", static_cast<double>(in.detector_tracked_keys));
 
     header(out, "tatou_build_info", "gauge", "Build information.");
-    sample(out, "tatou_build_info", label("version", TATOU_VERSION) + "," + label("commit", TATOU_COMMIT), 1);
+    sample(out, "tatou_build_info", label("version", TATOU_VERSION) + "," + label("commit", build_info::commit), 1);
     const auto p = read_process();
     single(out, "process_cpu_seconds_total", "counter", "User and system CPU time.", p.cpu_seconds);
     single(out, "process_resident_memory_bytes", "gauge", "Resident memory.", p.rss_bytes);

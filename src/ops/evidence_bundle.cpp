@@ -1,4 +1,5 @@
 #include "ops/evidence_bundle.hpp"
+#include "core/build_info.hpp"
 
 #include <pwd.h>
 #include <sys/stat.h>
@@ -273,7 +274,7 @@ CollectResult collect_evidence(const CollectOptions& o) {
     }
 
     write_file(o.out / "config-digest.json", config_digest_json(o.settings));
-    const json version = {{"name", "tatou"}, {"version", TATOU_VERSION}, {"commit", TATOU_COMMIT}};
+    const json version = {{"name", "tatou"}, {"version", TATOU_VERSION}, {"commit", build_info::commit}};
     write_file(o.out / "version.json", version.dump(2) + "\n");
 
     // Custody: who collected what, when, where, with which tool.
@@ -288,7 +289,7 @@ CollectResult collect_evidence(const CollectOptions& o) {
         {"host", host},
         {"collection_started", format_time(started)},
         {"collection_finished", format_time(now_ms())},
-        {"tool", {{"name", "tatou ir collect"}, {"version", TATOU_VERSION}, {"commit", TATOU_COMMIT}}},
+        {"tool", {{"name", "tatou ir collect"}, {"version", TATOU_VERSION}, {"commit", build_info::commit}}},
         {"command_line", o.command_line},
         {"window", {{"since", format_time(o.since_ms)}, {"until", format_time(o.until_ms)}}},
         {"sources", sources},

@@ -1,4 +1,5 @@
 #include "ops/sbom.hpp"
+#include "core/build_info.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -100,7 +101,7 @@ nlohmann::json build_sbom() {
                 {"bom-ref", "tatou"},
                 {"name", "tatou"},
                 {"version", TATOU_VERSION},
-                {"properties", nlohmann::json::array({{{"name", "tatou:commit"}, {"value", TATOU_COMMIT}}})}}}}},
+                {"properties", nlohmann::json::array({{{"name", "tatou:commit"}, {"value", build_info::commit}}})}}}}},
             {"components", components}};
 }
 

@@ -1,9 +1,13 @@
 #include "rmap/openpgp.hpp"
 
+#include <atomic>
+#include <cstring>
 #include <ctime>
+#include <sys/random.h>
 #include <mutex>
 #include <vector>
 
+#include "rmap/packets.hpp"
 #include "rmap/rnp_handles.hpp"
 
 namespace tatou::rmap {
@@ -98,6 +102,37 @@ std::string encrypt_with(rnp_ffi_t ffi, rnp_key_handle_t recipient, std::string_
     return output_bytes(out.get());
 }
 
+std::atomic<std::uint64_t> g_private_key_operations{0};
+
+// Armored messages are at most a few KiB once dearmored (the payload limit bounds them).
+constexpr std::size_t kMaxDearmoredBytes = 64 * 1024;
+// Iterated S2K count for the in-memory protection: the smallest encodable one, since the
+// password is random and lives beside the key (this protection is a counter, not a secret).
+constexpr std::size_t kInMemoryS2kIterations = 1024;
+
+// ASCII armor -> binary packets (librnp's dearmor: text processing, no key involved).
+std::string dearmor_if_needed(std::string_view message) {
+    const auto begin = message.find("-----BEGIN PGP");
+    if (begin == std::string_view::npos) return std::string(message);
+    Input in = input_from(message);
+    Output out = memory_output(kMaxDearmoredBytes);
+    if (rnp_dearmor(in.get(), out.get()) != RNP_SUCCESS) throw MessageError("bad ASCII armor");
+    return output_bytes(out.get());
+}
+
+std::string random_password() {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    unsigned char bytes[32];
+    // The kernel's CSPRNG, as libsodium uses; rnp exports no RNG call.
+    if (getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) throw KeyError("no randomness");
+    for (unsigned char b : bytes) {
+        out.push_back(kHex[b >> 4]);
+        out.push_back(kHex[b & 15]);
+    }
+    return out;
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------------- PublicKey
@@ -141,12 +176,31 @@ std::string PublicKey::armored() const {
 
 // ------------------------------------------------------------------------------- SecretKey
 
+// The secret keys stay locked in memory under a random password that only the password
+// provider below hands out, once per decrypt(): librnp asks for it before each private-key
+// operation (each key packet it tries, each nested encrypted layer), so the budget bounds the
+// private-key work of one message to one operation whatever the message holds.
 struct SecretKey::State {
     Ffi ffi;
     KeyHandle key;
     KeyInfo info;
     std::mutex mutex;
+    std::vector<KeyId> key_ids;  // every secret (sub)key: what a PKESK for us names
+    std::string password;        // the in-memory protection; never leaves this object
+    int budget = 0;              // private-key operations left for the decrypt() in progress
+
+    static bool provide(rnp_ffi_t, void* ctx, rnp_key_handle_t, const char* context, char buf[], size_t len) {
+        auto* self = static_cast<State*>(ctx);
+        if (context == nullptr || std::strcmp(context, "decrypt") != 0) return false;  // never symmetric
+        if (self->budget <= 0 || self->password.size() + 1 > len) return false;
+        --self->budget;
+        g_private_key_operations.fetch_add(1, std::memory_order_relaxed);
+        std::memcpy(buf, self->password.c_str(), self->password.size() + 1);
+        return true;
+    }
 };
+
+std::uint64_t private_key_operations() { return g_private_key_operations.load(std::memory_order_relaxed); }
 
 SecretKey::SecretKey(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
@@ -170,6 +224,25 @@ SecretKey SecretKey::from_data(std::string_view key_data, std::string_view passp
     if (!any_secret) throw KeyError("the file holds no secret key");
 
     auto state = std::make_shared<State>();
+    state->password = random_password();
+    // Re-protect every secret key under the in-memory password and lock it (see State).
+    auto relock = [&](rnp_key_handle_t k) {
+        bool secret = false;
+        if (rnp_key_have_secret(k, &secret) != RNP_SUCCESS || !secret) return;
+        char* id = nullptr;
+        check(rnp_key_get_keyid(k, &id), "rnp_key_get_keyid");
+        state->key_ids.push_back(key_id_from_hex(take_string(id)));
+        check(rnp_key_protect(k, state->password.c_str(), "AES256", "CFB", "SHA256", kInMemoryS2kIterations),
+              "rnp_key_protect");
+        check(rnp_key_lock(k), "rnp_key_lock");
+    };
+    try {
+        relock(key.get());
+        for (const auto& sub : keys) relock(sub.get());
+    } catch (const RnpError& e) {
+        throw KeyError(std::string("the secret key cannot be prepared for use: ") + e.what());
+    }
+    check(rnp_ffi_set_pass_provider(ffi.get(), &State::provide, state.get()), "rnp_ffi_set_pass_provider");
     state->info = describe(key.get());
     state->ffi = std::move(ffi);
     state->key = std::move(key);
@@ -199,9 +272,17 @@ std::string SecretKey::decrypt(std::string_view message, std::size_t max_plainte
 
 std::string SecretKey::decrypt_locked(std::string_view message, std::size_t max_plaintext) const {
     if (message.empty()) throw MessageError("empty message");
+    const std::string binary = dearmor_if_needed(message);
+    // Headers first, no cryptography: shapes no RMAP client sends never reach librnp.
+    check_message_shape(binary, state_->key_ids);
     std::lock_guard lock(state_->mutex);
     rnp_ffi_t ffi = state_->ffi.get();
-    Input in = input_from(message);
+    state_->budget = 1;
+    struct NoBudgetLeft {
+        State& s;
+        ~NoBudgetLeft() { s.budget = 0; }
+    } reset{*state_};
+    Input in = input_from(binary);
     Output out = memory_output(max_plaintext);
     rnp_op_verify_t raw = nullptr;
     if (rnp_op_verify_create(&raw, ffi, in.get(), out.get()) != RNP_SUCCESS)

@@ -66,7 +66,9 @@ public:
 
     // Decrypts an armored or binary message that is encrypted to this key with integrity
     // protection (MDC or AEAD). Signatures, if any, are ignored. Returns at most max_plaintext
-    // bytes of literal data. Throws MessageError for anything else.
+    // bytes of literal data. Throws MessageError for anything else. The message's packet
+    // shape is checked first (packets.hpp), and librnp may do at most one private-key
+    // operation for it, whatever its nesting.
     std::string decrypt(std::string_view message, std::size_t max_plaintext) const;
 
     const KeyInfo& info() const;
@@ -78,6 +80,10 @@ private:
     std::string decrypt_locked(std::string_view message, std::size_t max_plaintext) const;
     std::shared_ptr<State> state_;
 };
+
+// Private-key operations librnp was allowed to do since the process started, all keys together
+// (each decrypt() allows at most one; metrics export the count).
+std::uint64_t private_key_operations();
 
 enum class KeyKind {
     rsa,         // RSA primary (certify, sign) + RSA encryption subkey, `bits` each

@@ -3,13 +3,13 @@
 namespace tatou {
 
 TokenQuery::TokenQuery(soci::session& sql)
-    : st_((sql.prepare << "SELECT user_id, expires_at, revoked FROM tokens WHERE token_hash = :h", soci::use(hash_),
-           soci::into(user_), soci::into(expires_), soci::into(revoked_))) {}
+    : st_((sql.prepare << "SELECT user_id, issued_at, expires_at, revoked FROM tokens WHERE token_hash = :h",
+           soci::use(hash_), soci::into(user_), soci::into(issued_), soci::into(expires_), soci::into(revoked_))) {}
 
 std::optional<TokenRecord> TokenQuery::run(const std::string& token_hash) {
     hash_ = token_hash;
     if (!st_.execute(true)) return std::nullopt;
-    const TokenRecord record{user_, expires_, revoked_ != 0};
+    const TokenRecord record{user_, expires_, revoked_ != 0, issued_};
     // Step to the end: a statement left mid-result keeps SQLite's read transaction open, and a
     // later write on this connection would then fail on a stale snapshot.
     while (st_.fetch()) {

@@ -19,7 +19,7 @@ public:
 
 private:
     std::string hash_;
-    long long user_ = 0, expires_ = 0;
+    long long user_ = 0, issued_ = 0, expires_ = 0;
     int revoked_ = 0;
     soci::statement st_;
 };

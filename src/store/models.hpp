@@ -21,6 +21,7 @@ struct TokenRecord {
     UserId user_id = 0;
     std::int64_t expires_at = 0;  // unix seconds
     bool revoked = false;
+    std::int64_t issued_at = 0;  // when the session began (its login); a refresh keeps it
 };
 
 struct Document {

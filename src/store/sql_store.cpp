@@ -14,6 +14,7 @@
 #include "store/hot_queries.hpp"
 #include "store/migrations.hpp"
 #include "store/query_watchdog.hpp"
+#include "store/write_transaction.hpp"
 
 namespace tatou {
 namespace {
@@ -269,9 +270,12 @@ std::optional<TokenRecord> SqlStore::find_token(const std::string& token_hash) {
     return with_hot_queries([&](HotQueries& q) { return q.token.run(token_hash); });
 }
 
-void SqlStore::revoke_token(const std::string& token_hash) {
-    run([&](soci::session& sql) {
-        sql << "UPDATE tokens SET revoked = 1 WHERE token_hash = :h", soci::use(token_hash);
+bool SqlStore::revoke_token(const std::string& token_hash) {
+    return run([&](soci::session& sql) {
+        soci::statement st = (sql.prepare << "UPDATE tokens SET revoked = 1 WHERE token_hash = :h AND revoked = 0",
+                              soci::use(token_hash));
+        st.execute(true);
+        return st.get_affected_rows() == 1;
     });
 }
 
@@ -354,7 +358,7 @@ bool SqlStore::document_exists(DocumentId id) {
 
 std::optional<std::vector<Version>> SqlStore::delete_document(DocumentId id, UserId owner) {
     return run([&](soci::session& sql) -> std::optional<std::vector<Version>> {
-        soci::transaction tr(sql);
+        WriteTransaction tr(sql, config_.backend);
         if (!one_document(sql, id, owner)) return std::nullopt;
         auto versions = owned_versions(sql, owner, id);
         const long long i = id;
@@ -401,11 +405,18 @@ std::optional<Version> SqlStore::find_version_by_link(const std::string& link) {
     });
 }
 
-void SqlStore::replace_rmap_session(const RmapSession& s, std::int64_t purge_before) {
-    run([&](soci::session& sql) {
-        soci::transaction tr(sql);
+bool SqlStore::add_rmap_session(const RmapSession& s, std::int64_t purge_before, int max_pending) {
+    return run([&](soci::session& sql) {
+        // Begun as a writer (and writing first): concurrent msg1 count each other's rows.
+        WriteTransaction tr(sql, config_.backend);
         sql << "DELETE FROM rmap_sessions WHERE expires_at < :p", soci::use(purge_before);
-        sql << "DELETE FROM rmap_sessions WHERE identity = :i AND result IS NULL", soci::use(s.identity);
+        long long pending = 0;
+        sql << "SELECT COUNT(*) FROM rmap_sessions WHERE identity = :i AND result IS NULL AND expires_at > :n",
+            soci::use(s.identity), soci::use(s.created_at), soci::into(pending);
+        if (pending >= max_pending) {
+            tr.commit();  // the purge stands
+            return false;
+        }
         try {
             sql << "INSERT INTO rmap_sessions(nonce_server, identity, nonce_client, session_id, created_at, expires_at)"
                    " VALUES(:ns, :i, :nc, :sid, :c, :e)",
@@ -416,6 +427,7 @@ void SqlStore::replace_rmap_session(const RmapSession& s, std::int64_t purge_bef
             throw;
         }
         tr.commit();
+        return true;
     });
 }
 
@@ -441,7 +453,7 @@ std::optional<RmapSession> SqlStore::find_rmap_session(const std::string& nonce_
 
 std::optional<VersionId> SqlStore::complete_rmap_session(const std::string& nonce_server, const Version& v) {
     return run([&](soci::session& sql) -> std::optional<VersionId> {
-        soci::transaction tr(sql);
+        WriteTransaction tr(sql, config_.backend);
         // Claim the session first: only one writer can move it from pending to completed.
         soci::statement claim = (sql.prepare << "UPDATE rmap_sessions SET result = :r"
                                                 " WHERE nonce_server = :n AND result IS NULL",
@@ -488,7 +500,7 @@ void SqlStore::import_user(const User& user, const std::string& email_key) {
 
 void SqlStore::import_document(const Document& doc, bool with_document, const std::vector<Version>& versions) {
     run([&](soci::session& sql) {
-        soci::transaction tr(sql);
+        WriteTransaction tr(sql, config_.backend);
         try {
             if (with_document)
                 sql << "INSERT INTO documents(id, name, path, ownerid, creation, sha256, size)"
@@ -552,7 +564,7 @@ constexpr std::size_t kMaxContainmentRows = 10000;
 // Replacing is delete + insert in one transaction: portable across SQLite, MariaDB, PostgreSQL.
 void SqlStore::set_account_lock(UserId user, std::int64_t until, std::int64_t now) {
     run([&](soci::session& sql) {
-        soci::transaction tr(sql);
+        WriteTransaction tr(sql, config_.backend);
         sql << "DELETE FROM account_locks WHERE user_id = :u", soci::use(user);
         sql << "INSERT INTO account_locks(user_id, until_at, created_at) VALUES(:u, :t, :n)", soci::use(user),
             soci::use(until), soci::use(now);
@@ -582,7 +594,7 @@ std::vector<std::pair<UserId, std::int64_t>> SqlStore::account_locks() {
 
 void SqlStore::set_ip_block(const std::string& cidr, std::int64_t until, std::int64_t now) {
     run([&](soci::session& sql) {
-        soci::transaction tr(sql);
+        WriteTransaction tr(sql, config_.backend);
         sql << "DELETE FROM ip_blocks WHERE cidr = :c", soci::use(cidr);
         sql << "INSERT INTO ip_blocks(cidr, until_at, created_at) VALUES(:c, :t, :n)", soci::use(cidr),
             soci::use(until), soci::use(now);
@@ -621,7 +633,7 @@ std::optional<std::string> SqlStore::state_value(const std::string& name) {
 
 void SqlStore::set_state_value(const std::string& name, const std::string& value) {
     run([&](soci::session& sql) {
-        soci::transaction tr(sql);
+        WriteTransaction tr(sql, config_.backend);
         sql << "DELETE FROM server_state WHERE name = :n", soci::use(name);
         sql << "INSERT INTO server_state(name, value) VALUES(:n, :v)", soci::use(name), soci::use(value);
         tr.commit();
@@ -631,7 +643,7 @@ void SqlStore::set_state_value(const std::string& name, const std::string& value
 void SqlStore::set_login_lock(const std::string& email_hash, std::int64_t until, std::int64_t now) {
     run([&](soci::session& sql) {
         const long long u = until, n = now;
-        soci::transaction tr(sql);
+        WriteTransaction tr(sql, config_.backend);
         sql << "DELETE FROM login_locks WHERE email_hash = :h OR until_at <= :n", soci::use(email_hash), soci::use(n);
         sql << "INSERT INTO login_locks(email_hash, until_at, created_at) VALUES(:h, :t, :n)", soci::use(email_hash),
             soci::use(u), soci::use(n);

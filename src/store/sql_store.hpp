@@ -52,7 +52,7 @@ public:
     void insert_token(const std::string& token_hash, UserId user, std::int64_t issued_at,
                       std::int64_t expires_at) override;
     std::optional<TokenRecord> find_token(const std::string& token_hash) override;
-    void revoke_token(const std::string& token_hash) override;
+    bool revoke_token(const std::string& token_hash) override;
     void revoke_user_tokens(UserId user) override;
     void purge_expired_tokens(std::int64_t now) override;
     DocumentId insert_document(const Document& doc) override;
@@ -76,7 +76,7 @@ public:
     std::vector<Version> list_versions(DocumentId doc, UserId owner) override;
     std::vector<Version> list_all_versions(UserId owner) override;
     std::optional<Version> find_version_by_link(const std::string& link) override;
-    void replace_rmap_session(const RmapSession& session, std::int64_t purge_before) override;
+    bool add_rmap_session(const RmapSession& session, std::int64_t purge_before, int max_pending) override;
     std::optional<RmapSession> find_rmap_session(const std::string& nonce_server) override;
     std::optional<VersionId> complete_rmap_session(const std::string& nonce_server, const Version& version) override;
     std::vector<std::string> all_file_paths() override;

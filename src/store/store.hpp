@@ -28,7 +28,8 @@ public:
     virtual void insert_token(const std::string& token_hash, UserId user, std::int64_t issued_at,
                               std::int64_t expires_at) = 0;
     virtual std::optional<TokenRecord> find_token(const std::string& token_hash) = 0;
-    virtual void revoke_token(const std::string& token_hash) = 0;
+    // True when this call revoked it (it was live): exactly one of concurrent callers wins.
+    virtual bool revoke_token(const std::string& token_hash) = 0;
     virtual void revoke_user_tokens(UserId user) = 0;
     virtual void purge_expired_tokens(std::int64_t now) = 0;
 
@@ -64,10 +65,12 @@ public:
     virtual std::vector<Version> list_all_versions(UserId owner) = 0;
     virtual std::optional<Version> find_version_by_link(const std::string& link) = 0;
 
-    // RMAP sessions. replace_rmap_session stores a new pending session for its identity in one
-    // transaction: it drops that identity's other pending (not completed) sessions and every
-    // session that expired before purge_before. Error{conflict} when nonce_server exists.
-    virtual void replace_rmap_session(const RmapSession& session, std::int64_t purge_before) = 0;
+    // RMAP sessions. add_rmap_session stores a new pending session in one transaction, after
+    // dropping every session that expired before purge_before; it refuses (false, nothing
+    // stored) when the identity already has max_pending pending sessions that have not expired
+    // at session.created_at, so another party's message 1 never cancels a partner's handshake.
+    // Error{conflict} when nonce_server exists.
+    virtual bool add_rmap_session(const RmapSession& session, std::int64_t purge_before, int max_pending) = 0;
     virtual std::optional<RmapSession> find_rmap_session(const std::string& nonce_server) = 0;
     // In one transaction: inserts the version and records its link as the session's result.
     // Returns nullopt, changing nothing, when the session is gone or already completed, or the

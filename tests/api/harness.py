@@ -147,6 +147,10 @@ def _free_ports(n):
     return ports
 
 
+SUITE_BUDGETS = {"TATOU_SIGNUP_MAX_PER_SOURCE": "100000", "TATOU_RMAP_MAX_PER_SOURCE": "100000",
+                 "TATOU_RMAP_MAX_PER_IDENTITY": "100000", "TATOU_RMAP_MAX_PENDING": "10000"}
+
+
 class ServerError(AssertionError):
     pass
 
@@ -165,6 +169,11 @@ class Server:
         self.extra_args = list(extra_args)
         self.env = dict(env or {})
         self.env.update({k: v for k, v in backend_env().items() if k not in self.env})
+        # The suite signs up hundreds of accounts and runs many RMAP handshakes from 127.0.0.1 at
+        # test speed; those per-source and per-identity budgets have their own attack tests
+        # (test_auth_paths, test_rmap_abuse), which set them explicitly.
+        for k, v in SUITE_BUDGETS.items():
+            self.env.setdefault(k, v)
         self.proc = None
         self._out = self._err = None
         if start:

@@ -32,6 +32,8 @@ MODULES = [
     "test_persistence",
     "test_process",
     "test_rmap",
+    "test_rmap_abuse",
+    "test_auth_paths",
     "test_audit",
     "test_metrics",
     "test_containment",

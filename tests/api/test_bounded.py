@@ -8,6 +8,7 @@ import concurrent.futures
 import os
 import socket
 import time
+import urllib.parse
 import unittest
 
 import harness as h
@@ -141,13 +142,12 @@ def counter(text, name, **labels):
 
 
 class LockedDatabaseTests(h.ApiTestCase):
-    """Another process holds SQLite's write lock: writes wait out the busy timeout on the query
-    workers, while liveness, static pages and the admin listener keep answering."""
+    """Another session holds a lock the writes need (SQLite's write lock; a table lock on the
+    server databases): writes wait on the query workers, while liveness, static pages and the
+    admin listener keep answering."""
 
     @classmethod
     def setUpClass(cls):
-        if h.BACKEND != "sqlite":
-            raise unittest.SkipTest("the lock is SQLite's; the other backends have their own outage tests")
         cls.srv = h.Server()
         cls.tokens = [h.new_user(cls.srv)[2] for _ in range(4)]
 
@@ -155,13 +155,24 @@ class LockedDatabaseTests(h.ApiTestCase):
     def tearDownClass(cls):
         cls.srv.cleanup()
 
+    def lock_the_tokens(self):
+        if h.BACKEND == "sqlite":
+            import sqlite3
+            lock = sqlite3.connect(os.path.join(self.srv.datadir, "tatou.db"), isolation_level=None, timeout=1)
+            lock.execute("BEGIN IMMEDIATE")
+
+            def release():
+                lock.execute("ROLLBACK")
+                lock.close()
+            return release
+        database = urllib.parse.urlsplit(self.srv.env["TATOU_DB"]).path.lstrip("/")
+        return h.DB.lock_table(database, "tokens").release
+
     def test_admin_static_and_liveness_answer_while_writes_wait_for_the_lock(self):
-        import sqlite3
-        lock = sqlite3.connect(os.path.join(self.srv.datadir, "tatou.db"), isolation_level=None, timeout=1)
-        lock.execute("BEGIN IMMEDIATE")
+        release = self.lock_the_tokens()
         writers = concurrent.futures.ThreadPoolExecutor(4)
         try:
-            # Each logout is a write that now waits for the lock (up to the 10 s busy timeout).
+            # Each logout is a write that now waits for the lock.
             pending = [writers.submit(http.post, self.srv.url("/api/logout"), headers=h.auth(t),
                                       timeout=30, allow_5xx=True) for t in self.tokens]
             time.sleep(0.5)
@@ -176,8 +187,7 @@ class LockedDatabaseTests(h.ApiTestCase):
             print(f"  slowest answer while the database was locked: {worst * 1000:.0f} ms", flush=True)
             self.assertFalse(any(f.done() for f in pending), "the writes should still be waiting")
         finally:
-            lock.execute("ROLLBACK")
-            lock.close()
+            release()
         for f in pending:
             self.assertEqual(f.result().status_code, 200)
         writers.shutdown()
@@ -242,16 +252,22 @@ class AbandonedJobTests(h.ApiTestCase):
 
     def test_uploads_from_a_client_that_hung_up_are_not_stored(self):
         before = counter(scrape(self.srv), "tatou_http_requests_abandoned_total", route="/api/upload-document")
-        # The client's one running job: a bomb the jail takes about a second to refuse.
-        slow = concurrent.futures.ThreadPoolExecutor(1).submit(
-            h.upload, self.srv, self.token, hostile_pdfs.object_stream_bomb(), "slow.pdf")
-        time.sleep(0.2)
+        # Ahead of them in this client's queue (one running job per client): bombs the jail refuses,
+        # one after another, so the hung-up uploads wait long enough for their close to be seen
+        # however loaded the machine is (each bomb takes longer when it is).
+        bombs = 4
+        pool = concurrent.futures.ThreadPoolExecutor(bombs)
+        slow = [pool.submit(h.upload, self.srv, self.token, hostile_pdfs.object_stream_bomb(), f"slow{i}.pdf")
+                for i in range(bombs)]
+        deadline = time.monotonic() + 10
+        while counter(scrape(self.srv), "tatou_http_requests_in_flight") < bombs and time.monotonic() < deadline:
+            time.sleep(0.01)
         boundary = "tatouboundary"
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"gone.pdf\"\r\n"
                 f"Content-Type: application/pdf\r\n\r\n").encode() + h.make_pdf(1) + f"\r\n--{boundary}--\r\n".encode()
         for _ in range(5):
             self.send_and_hang_up(body, boundary)
-        self.assertEqual(slow.result().status_code, 400)
+        self.assertEqual([f.result().status_code for f in slow], [400] * bombs)
         deadline = time.monotonic() + 10
         while counter(scrape(self.srv), "tatou_http_requests_abandoned_total",
                       route="/api/upload-document") < before + 5 and time.monotonic() < deadline:
@@ -276,7 +292,11 @@ class ConnectionCapTests(h.ApiTestCase):
     def test_connections_past_the_cap_are_closed_and_other_sources_are_served(self):
         held = [socket.create_connection(("127.0.0.1", self.srv.port), timeout=5) for _ in range(8)]
         try:
-            time.sleep(0.3)
+            # An answer on each held connection proves the server has accepted (and counted) it,
+            # so the ninth attempt meets a full count however loaded the machine is.
+            for s in held:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertTrue(s.recv(100).startswith(b"HTTP/1.1 200"))
             extra = socket.create_connection(("127.0.0.1", self.srv.port), timeout=5)
             extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             try:

@@ -107,7 +107,7 @@ class ContainmentTests(h.ApiTestCase):
         self.assertEqual(metric(server, "tatou_locked_accounts"), 1)
         self.assertEqual(http.get(server.url("/api/list-documents"), headers=h.auth(token)).status_code, 401)
         self.assertEqual(h.login(server, email, password).status_code, 423)
-        self.assertEqual(h.login(server, email, "Wrong-password-7").status_code, 401)  # no oracle for guessers
+        self.assertEqual(h.login(server, email, "Wrong-password-7").status_code, 423)  # the same whatever the password
         self.assertEqual(admin(server, "unlock-user", "--id", str(uid)).returncode, 0)
         self.assertEqual(http.get(server.url("/api/list-documents"), headers=h.auth(token)).status_code, 200)
         # Revoking ends every session of the account, and only of that account.

@@ -260,6 +260,17 @@ class MariaDB(_Server):
             raise DbServerError(f"mariadb: {r.stderr.decode().strip()}")
         return r.stdout.decode()
 
+    def lock_table(self, database, table):
+        """A session that holds a write lock on `table` (blocking its readers and writers) until the
+        returned handle is released."""
+        cmd = ["mariadb", "--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-P", str(self.port),
+               "-u", "root", "--batch", "--unbuffered", database]
+        holder = _TableLock(cmd, dict(os.environ, MYSQL_PWD=ADMIN_PASSWORD),
+                            f"LOCK TABLES `{table}` WRITE;\n", "UNLOCK TABLES;\n")
+        holder.wait_until(lambda: self.admin_sql(
+            f"SHOW OPEN TABLES FROM `{database}` WHERE `Table` = '{table}' AND In_use > 0").strip() != "")
+        return holder
+
 
 class PostgreSQL(_Server):
     kind = "postgresql"
@@ -326,6 +337,50 @@ class PostgreSQL(_Server):
         if r.returncode != 0:
             raise DbServerError(f"psql: {r.stderr.decode().strip()}")
         return r.stdout.decode()
+
+    def lock_table(self, database, table):
+        """A session that holds an ACCESS EXCLUSIVE lock on `table` (blocking its readers and
+        writers) until the returned handle is released."""
+        cmd = ["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database]
+        holder = _TableLock(cmd, dict(os.environ, PGPASSWORD=ADMIN_PASSWORD),
+                            f"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;\n", "ROLLBACK;\n")
+        holder.wait_until(lambda: self.admin_sql(
+            "SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            f"WHERE c.relname = '{table}' AND l.mode = 'AccessExclusiveLock' AND l.granted",
+            database=database).strip() != "")
+        return holder
+
+
+class _TableLock:
+    """A database client session kept open on a pipe, holding a lock until release()."""
+
+    def __init__(self, cmd, env, take_sql, release_sql):
+        self._release_sql = release_sql
+        self._proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+        self._proc.stdin.write(take_sql.encode())
+        self._proc.stdin.flush()
+
+    def wait_until(self, held, timeout=10):
+        deadline = time.monotonic() + timeout
+        while not held():
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                self.release()
+                raise DbServerError("could not take the table lock")
+            time.sleep(0.05)
+
+    def release(self):
+        if self._proc.poll() is None:
+            try:
+                self._proc.stdin.write(self._release_sql.encode())
+                self._proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
 
 
 KINDS = {"mariadb": MariaDB, "postgresql": PostgreSQL}

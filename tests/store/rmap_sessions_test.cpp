@@ -32,7 +32,7 @@ struct RmapStore : ::testing::Test {
 }  // namespace
 
 TEST_F(RmapStore, SessionsRoundTripWithFull64BitNoncesAsHex) {
-    db.store->replace_rmap_session(session("ffffffffffffffff", "Group_A", 1000), 0);
+    db.store->add_rmap_session(session("ffffffffffffffff", "Group_A", 1000), 0, 8);
     const auto s = db.store->find_rmap_session("ffffffffffffffff");
     ASSERT_TRUE(s);
     EXPECT_EQ(s->identity, "Group_A");
@@ -42,27 +42,33 @@ TEST_F(RmapStore, SessionsRoundTripWithFull64BitNoncesAsHex) {
     EXPECT_FALSE(db.store->find_rmap_session("0000000000000000"));
 }
 
-TEST_F(RmapStore, NewSessionReplacesOnlyTheIdentitysPendingOne) {
-    db.store->replace_rmap_session(session("0000000000000001", "Group_A", 1000), 0);
-    db.store->replace_rmap_session(session("0000000000000002", "Group_B", 1000), 0);
-    db.store->replace_rmap_session(session("0000000000000003", "Group_A", 1001), 0);
-    EXPECT_FALSE(db.store->find_rmap_session("0000000000000001"));
+TEST_F(RmapStore, PendingSessionsPerIdentityAreBoundedNotReplaced) {
+    EXPECT_TRUE(db.store->add_rmap_session(session("0000000000000001", "Group_A", 1000), 0, 2));
+    EXPECT_TRUE(db.store->add_rmap_session(session("0000000000000002", "Group_B", 1000), 0, 2));
+    EXPECT_TRUE(db.store->add_rmap_session(session("0000000000000003", "Group_A", 1001), 0, 2));
+    // Full for Group_A: refused, and the pending ones stay (nobody's handshake is cancelled).
+    EXPECT_FALSE(db.store->add_rmap_session(session("0000000000000005", "Group_A", 1002), 0, 2));
+    EXPECT_FALSE(db.store->find_rmap_session("0000000000000005"));
+    EXPECT_TRUE(db.store->find_rmap_session("0000000000000001"));
     EXPECT_TRUE(db.store->find_rmap_session("0000000000000002"));
     EXPECT_TRUE(db.store->find_rmap_session("0000000000000003"));
-    // A completed session survives the identity's next msg1 (replays keep working).
+    // A completed session frees its slot and survives (replays keep working).
     ASSERT_TRUE(db.store->complete_rmap_session("0000000000000003", rmap_version(doc, std::string(32, 'a'))));
-    db.store->replace_rmap_session(session("0000000000000004", "Group_A", 1002), 0);
+    EXPECT_TRUE(db.store->add_rmap_session(session("0000000000000004", "Group_A", 1002), 0, 2));
     EXPECT_TRUE(db.store->find_rmap_session("0000000000000003"));
+    // An expired pending session no longer counts (1000 + 300 <= 1300).
+    EXPECT_FALSE(db.store->add_rmap_session(session("0000000000000006", "Group_A", 1299), 0, 2));
+    EXPECT_TRUE(db.store->add_rmap_session(session("0000000000000006", "Group_A", 1300), 0, 2));
 }
 
 TEST_F(RmapStore, DuplicateNonceServerIsAConflict) {
-    db.store->replace_rmap_session(session("0000000000000001", "Group_A", 1000), 0);
-    EXPECT_EQ(test::code_of([&] { db.store->replace_rmap_session(session("0000000000000001", "Group_B", 1), 0); }),
+    db.store->add_rmap_session(session("0000000000000001", "Group_A", 1000), 0, 8);
+    EXPECT_EQ(test::code_of([&] { db.store->add_rmap_session(session("0000000000000001", "Group_B", 1), 0, 8); }),
               Errc::conflict);
 }
 
 TEST_F(RmapStore, CompletingIsOnceOnlyAndAtomic) {
-    db.store->replace_rmap_session(session("0000000000000001", "Group_A", 1000), 0);
+    db.store->add_rmap_session(session("0000000000000001", "Group_A", 1000), 0, 8);
     const auto link = std::string(32, 'c');
     const auto id = db.store->complete_rmap_session("0000000000000001", rmap_version(doc, link));
     ASSERT_TRUE(id);
@@ -75,16 +81,16 @@ TEST_F(RmapStore, CompletingIsOnceOnlyAndAtomic) {
     EXPECT_FALSE(db.store->complete_rmap_session("00000000000000ee", rmap_version(doc, std::string(32, 'e'))));
     EXPECT_FALSE(db.store->find_version_by_link(std::string(32, 'e')));
     // A taken link rolls the claim back: the session stays pending.
-    db.store->replace_rmap_session(session("0000000000000002", "Group_B", 1000), 0);
+    db.store->add_rmap_session(session("0000000000000002", "Group_B", 1000), 0, 8);
     EXPECT_FALSE(db.store->complete_rmap_session("0000000000000002", rmap_version(doc, link)));
     EXPECT_FALSE(db.store->find_rmap_session("0000000000000002")->result);
 }
 
 TEST_F(RmapStore, LongExpiredSessionsArePurgedOnTheNextMsg1) {
-    db.store->replace_rmap_session(session("0000000000000001", "Group_A", 1000), 0);  // expires 1300
-    db.store->replace_rmap_session(session("0000000000000002", "Group_B", 5000), 1299);
+    db.store->add_rmap_session(session("0000000000000001", "Group_A", 1000), 0, 8);  // expires 1300
+    db.store->add_rmap_session(session("0000000000000002", "Group_B", 5000), 1299, 8);
     EXPECT_TRUE(db.store->find_rmap_session("0000000000000001"));
-    db.store->replace_rmap_session(session("0000000000000003", "Group_C", 5000), 1301);
+    db.store->add_rmap_session(session("0000000000000003", "Group_C", 5000), 1301, 8);
     EXPECT_FALSE(db.store->find_rmap_session("0000000000000001"));
 }
 
