@@ -263,7 +263,7 @@ int run_serve(const ServeFlags& flags) {
     containment.refresh();
     accounts.set_containment(&containment);
     const Honeytokens honeytokens = honeytokens_of(settings);
-    DocumentService documents(*store, *files, pdf_inspector, settings.max_upload_bytes, honeytokens);
+    DocumentService documents(*store, *files, pdf_inspector, settings.max_upload_bytes, honeytokens, settings.quota);
     VersionService versions(*store, *files, documents, methods, honeytokens);
     RmapKeys rmap_keys(RmapKeyConfig{settings.rmap_client_keys, settings.rmap_server_key, settings.rmap_passphrase,
                                      settings.rmap_document});

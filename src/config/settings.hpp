@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "store/models.hpp"
+
 namespace tatou::config {
 
 struct SettingSpec {
@@ -42,6 +44,7 @@ struct Settings {
     std::optional<std::string> legacy_secret;  // SECRET_KEY from the original's .env
     std::int64_t token_ttl = 3600;
     std::uint64_t max_upload_bytes = 52428800;
+    StorageQuota quota{1000, 2147483648LL, 20000};
     std::filesystem::path audit_log;
     std::filesystem::path rmap_client_keys;
     std::filesystem::path rmap_server_key;
