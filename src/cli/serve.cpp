@@ -28,6 +28,7 @@
 #include "store/db_url.hpp"
 #include "store/file_store.hpp"
 #include "store/sql_store.hpp"
+#include "store/sqlite_file.hpp"
 
 namespace tatou::cli {
 
@@ -87,6 +88,13 @@ DbConfig db_config(const config::Settings& s) {
     if (url.backend == DbBackend::sqlite) {
         const fs::path file = url.path;
         if (!file.parent_path().empty()) prepare_dir(file.parent_path(), "TATOU_DB");
+        if (file != ":memory:") {
+            try {
+                make_sqlite_files_private(file);
+            } catch (const std::exception& e) {
+                throw SettingError(std::string("TATOU_DB: ") + e.what());
+            }
+        }
     }
     // Every I/O thread and worker can hold a connection at once, plus two for housekeeping.
     const auto pool = static_cast<std::size_t>(s.io_threads + s.workers + 2);
@@ -195,6 +203,7 @@ int run_serve(const ServeFlags& flags) {
         auto raw = config::from_environment();
         for (const auto& [k, v] : flags.values) raw[k] = v;
         settings = config::resolve(raw);
+        config::refuse_dotenv_in_data_dir(".env", settings.data_dir);
         spdlog::set_default_logger(spdlog::stderr_color_mt("tatou"));
         spdlog::set_level(spdlog::level::from_str(settings.log_level));
 
