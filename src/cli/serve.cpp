@@ -29,6 +29,7 @@
 #include "store/file_store.hpp"
 #include "store/sql_store.hpp"
 #include "store/sqlite_file.hpp"
+#include "watermark/envelope.hpp"
 
 namespace tatou::cli {
 
@@ -174,7 +175,10 @@ jail::JailSettings pdf_jail_settings(const config::Settings& s) {
     jail::JailSettings j;
     j.limits.wall_ms = static_cast<std::uint32_t>(s.pdf_job_ms);
     j.limits.cpu_seconds = static_cast<std::uint32_t>((s.pdf_job_ms + 999) / 1000);
-    j.limits.memory_bytes = static_cast<std::uint64_t>(s.pdf_job_memory_mb) << 20;
+    // The setting is for parsing; a job that seals or opens a watermark also runs one Argon2id
+    // derivation of the key (watermark/envelope.hpp), whose memory comes on top.
+    j.limits.memory_bytes = (static_cast<std::uint64_t>(s.pdf_job_memory_mb) << 20) +
+                            static_cast<std::uint64_t>(watermark::kWatermarkKdf.mem_kib) * 1024;
     // A job carries at most one stored PDF (an upload or a version) and a few short fields.
     j.limits.max_input_bytes = s.max_upload_bytes + (1u << 20);
     j.max_live_jobs = 2L * s.workers + 4;
