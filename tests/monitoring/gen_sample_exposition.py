@@ -136,6 +136,8 @@ def main():
     for step in ["initiate", "get_link"]:
         for res in ["success", "bad_payload", "decrypt_fail", "sequence_fail", "unknown_identity", "error"]:
             out(f'tatou_rmap_handshakes_total{{step="{step}",result="{res}"}} 0')
+    family("tatou_rmap_private_key_operations_total", "counter", "Private-key operations done for RMAP messages.")
+    out("tatou_rmap_private_key_operations_total 0")
     simple("tatou_db_errors_total", "Database operations that failed.", "op", ["connect", "query"])
     for name, typ, help_, v in [
         ("tatou_audit_events_written_total", "counter", "Audit records written.", 99),
