@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 #include "core/validation.hpp"
 #include "store/db_url.hpp"
@@ -186,6 +187,19 @@ void load_dotenv(const fs::path& file) {
             value = value.substr(1, value.size() - 2);
         ::setenv(key.c_str(), value.c_str(), 0);
     }
+}
+
+void refuse_dotenv_in_data_dir(const fs::path& file, const std::string& data_dir) {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(file, ec)) || ec) return;
+    const fs::path f = fs::weakly_canonical(fs::absolute(file, ec), ec);
+    const fs::path d = fs::weakly_canonical(fs::absolute(data_dir, ec), ec);
+    if (ec) return;
+    const auto [d_end, f_end] = std::mismatch(d.begin(), d.end(), f.begin(), f.end());
+    if (d_end != d.end() && !(std::next(d_end) == d.end() && d_end->empty())) return;
+    throw SettingError(".env: " + f.string() + " lies in the data dir (TATOU_DATA_DIR " + d.string() +
+                       "); settings are not read from the folder the server writes: move it out "
+                       "(a read-only file, e.g. /etc/tatou/.env) or delete it");
 }
 
 RawSettings from_environment() {

@@ -102,6 +102,11 @@ using RawSettings = std::map<std::string, std::string>;  // env name -> value
 RawSettings from_environment();
 // Reads KEY=VALUE lines of a .env file into the environment without overriding what is set.
 void load_dotenv(const std::filesystem::path& file);
+
+// A `.env` inside the data dir is refused (SettingError): that folder is the one the server
+// writes, so whatever takes over the server, a path bug or a shared volume could plant settings
+// there for the next start. Called after resolve(), with the data dir the settings name.
+void refuse_dotenv_in_data_dir(const std::filesystem::path& file, const std::string& data_dir);
 // Validates and types every value; defaults fill the gaps. Throws SettingError.
 Settings resolve(const RawSettings& raw);
 
