@@ -139,6 +139,7 @@ class MigrateFromFlaskTests(h.ApiTestCase):
         srv = h.Server(start=False)
         shutil.rmtree(srv.root)  # serve the migrated data dir instead of a fresh one
         srv.root, srv.datadir = self.root, self.data
+        srv.cwd = self.root
         srv.env.pop("TATOU_DB", None)  # the migrated SQLite file in the data dir
         srv.start()
         try:
