@@ -290,7 +290,8 @@ int run_serve(const ServeFlags& flags) {
     // Other nodes' containment actions become visible here within a couple of seconds.
     ContainmentRefresher refresher(containment, std::chrono::seconds(2));
     if (fs::exists(audit->verify_key_path()))
-        spdlog::warn("the audit verification key is in {}: copy it off this machine and delete it there",
+        spdlog::warn("the audit chain was keyed on this host ({}): its evidence is not trusted; provision the "
+                     "server with `tatou audit keygen` on an operator machine",
                      audit->verify_key_path().string());
     telemetry.record(obs::Event{obs::Action::sys_startup});
     // A database outage is an audit event and a metric, beside the diagnostic line.

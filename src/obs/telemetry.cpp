@@ -131,14 +131,20 @@ void Telemetry::request_done(const RouteAudit& route, const RequestInfo& request
             std::chrono::duration<double>(std::chrono::steady_clock::now() - request.start).count();
         metrics_->request_finished(request.method, request.route, status, reason, facts.watermark_method, seconds);
     }
-    for (auto& e : events) record(std::move(e));
+    std::uint64_t ticket = 0;
+    for (auto& e : events) ticket = std::max(ticket, record(std::move(e)));
     for (auto& e : detected) record(std::move(e));
+    // Fail-closed: an acknowledged change is on disk in the log before its answer goes out
+    // (bounded: a hung disk turns the log unwritable, which refuses the next change).
+    if (audit_ != nullptr && audit_->fail_closed() && route.changes_state && status < 400 && ticket != 0)
+        audit_->wait_durable(ticket, std::chrono::seconds(5));
 }
 
 // Counted when handed to the log, so a metric never moves without its audit record.
-void Telemetry::record(Event event) {
+std::uint64_t Telemetry::record(Event event) {
     if (metrics_ != nullptr) metrics_->event_emitted(event.action, event.outcome);
-    if (audit_ != nullptr) audit_->emit(std::move(event));
+    if (audit_ != nullptr) return audit_->emit(std::move(event));
+    return 0;
 }
 
 }  // namespace tatou::obs
