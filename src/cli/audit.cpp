@@ -66,6 +66,7 @@ nlohmann::json report_json(const obs::VerifyReport& r) {
                           {"last_checkpoint_sequence", r.last_checkpoint_sequence},
                           {"last_checkpoint_time", r.last_checkpoint_time},
                           {"unanchored_tail", r.unanchored_tail},
+                          {"checkpoints_before_start", r.checkpoints_before_start},
                           {"torn_tail", r.torn_tail},
                           {"records", r.records},
                           {"first_sequence", r.first_sequence},
@@ -84,6 +85,9 @@ void print_text(const obs::VerifyReport& r, const std::string& chain) {
         if (r.checkpoints > 0)
             std::cout << "; " << r.checkpoints << " signed checkpoints, the last (epoch " << r.last_checkpoint_epoch
                       << ") at sequence " << r.last_checkpoint_sequence << ", " << r.last_checkpoint_time;
+        if (r.checkpoints_before_start > 0)
+            std::cout << "; " << r.checkpoints_before_start
+                      << " checkpoints name records before the first one given (verified earlier, not here)";
         if (r.unanchored_tail > 0)
             std::cout << "; " << r.unanchored_tail << " records after the last checkpoint";
         if (r.torn_tail) std::cout << "; the last line was cut mid-write (a crash) and is not a record";
@@ -175,6 +179,14 @@ FirstRecord first_record(const std::filesystem::path& file) {
     out.key_id = field(j, {"tatou", "audit", "key_id"});
     out.node = field(j, {"service", "node", "name"});
     return out;
+}
+
+bool is_checkpoint_file(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::string line;
+    if (!in || !std::getline(in, line)) return false;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    return j.is_object() && j.contains("epoch") && j.contains("signature") && !j.contains("event");
 }
 
 obs::VerifyReport failed(const std::string& file, std::string problem) {
@@ -288,12 +300,22 @@ int run_audit(const CLI::App& app, const AuditArgs& args) {
         std::cerr << "tatou: --checkpoints and --expect-sequence describe one chain: verify each node on its own\n";
         return 2;
     }
-    std::vector<std::filesystem::path> files(args.files.begin(), args.files.end());
-    for (const auto& f : files)
+    std::vector<std::filesystem::path> files;
+    std::optional<std::string> checkpoints = args.checkpoints;
+    for (const auto& name : args.files) {
+        const std::filesystem::path f(name);
         if (!std::filesystem::exists(f)) {
             std::cerr << "tatou: no such file " << f << "\n";
             return 2;
         }
+        // `audit*.jsonl` also matches audit-checkpoints.jsonl: checked as the checkpoint file
+        // (when none was named), never read as records.
+        if (is_checkpoint_file(f)) {
+            if (!checkpoints && chains.size() == 1) checkpoints = f.string();
+            continue;
+        }
+        files.push_back(f);
+    }
     const bool query = app.get_subcommand("audit")->got_subcommand("query");
     if (chains.size() > 1) {
         // query prints nothing but the verdicts when a chain is broken.
@@ -301,7 +323,7 @@ int run_audit(const CLI::App& app, const AuditArgs& args) {
     } else {
         obs::VerifyOptions options;
         options.expect_last_sequence = args.expect_sequence;
-        if (args.checkpoints) options.checkpoints = *args.checkpoints;
+        if (checkpoints) options.checkpoints = *checkpoints;
         if (args.anchor && !(options.anchor = parse_anchor(*args.anchor))) {
             std::cerr << "tatou: --anchor: expected SEQUENCE:SEAL (64 hex)\n";
             return 2;

@@ -293,6 +293,12 @@ VerifyReport verify_chain(const std::vector<std::filesystem::path>& files, const
         r.anchored_by = "checkpoint";
     }
     const std::uint64_t start = expected;
+    // The anchor must agree with what the signer saw for that sequence.
+    if (const auto cp = checkpoints.find(start - 1);
+        r.anchored_by == "anchor" && cp != checkpoints.end() && cp->second.hash != prev)
+        return fail(start - 1, options.checkpoints->string(), cp->second.line,
+                    "the anchor's seal for sequence " + std::to_string(start - 1) +
+                        " differs from the signed checkpoint for it");
     // A signed checkpoint before the first record names evidence that is gone, unless the
     // verifier said where the evidence it wants starts.
     for (const auto& [seq, cp] : checkpoints) {

@@ -22,10 +22,10 @@ namespace fs = std::filesystem;
 namespace {
 
 // magic, next sequence, previous seal, chain key, key id, checkpoint seed, checkpoint epoch,
-// sequence of the last checkpoint.
+// sequence of the last checkpoint, whether the chain was keyed on this host (1) or by keygen (0).
 constexpr char kStateMagic[8] = {'T', 'A', 'T', 'A', 'U', 'D', '0', '2'};
 constexpr char kOldStateMagic[8] = {'T', 'A', 'T', 'A', 'U', 'D', '0', '1'};
-constexpr std::size_t kStateSize = 8 + 8 + 64 + 32 + 16 + 32 + 8 + 8;
+constexpr std::size_t kStateSize = 8 + 8 + 64 + 32 + 16 + 32 + 8 + 8 + 1;
 
 std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -119,6 +119,7 @@ AuditLog::AuditLog(AuditConfig config) : config_(std::move(config)) {
     fs::create_directories(config_.file.parent_path(), ec);
     fs::permissions(config_.file.parent_path(), fs::perms::owner_all, fs::perm_options::replace, ec);
     load_or_create_state();
+    stats_.keyed_on_host = chain_.keyed_on_host;
     if (!open_file()) throw std::runtime_error("audit log " + config_.file.string() + " is not writable");
     prune_old_segments();
     writer_ = std::thread([this] { run(); });
@@ -158,6 +159,7 @@ void AuditLog::load_or_create_state() {
         std::memcpy(chain_.checkpoint_seed.data(), buf + at, 32), at += 32;
         std::memcpy(&chain_.checkpoint_epoch, buf + at, 8), at += 8;
         std::memcpy(&chain_.last_checkpoint_sequence, buf + at, 8), at += 8;
+        chain_.keyed_on_host = buf[at] != 0, at += 1;
         sodium_memzero(buf, sizeof buf);
         // The state is written after the record and after the checkpoint: a kill between the two
         // leaves it one step behind. Catch up with what the files say, evolving the keys forward.
@@ -234,6 +236,7 @@ void AuditLog::start_chain(const VerifyKey& root) {
     chain_.checkpoint_seed = next_checkpoint_seed(root.checkpoint_seed);
     chain_.checkpoint_epoch = 1;
     chain_.last_checkpoint_sequence = 0;
+    chain_.keyed_on_host = root.origin != "keygen";
     persist_state();
     (void)::fsync(state_fd_);
 }
@@ -250,6 +253,7 @@ void AuditLog::persist_state() {
     std::memcpy(buf + at, chain_.checkpoint_seed.data(), 32), at += 32;
     std::memcpy(buf + at, &chain_.checkpoint_epoch, 8), at += 8;
     std::memcpy(buf + at, &chain_.last_checkpoint_sequence, 8), at += 8;
+    buf[at] = chain_.keyed_on_host ? 1 : 0, at += 1;
     // Overwriting in place erases the previous keys from the file (no copy in a new inode).
     (void)!::pwrite(state_fd_, buf, sizeof buf, 0);
     sodium_memzero(buf, sizeof buf);

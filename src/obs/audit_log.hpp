@@ -56,6 +56,7 @@ struct AuditStats {
     std::atomic<std::uint64_t> gap_records{0};     // sys_log_gap records written
     std::atomic<std::uint64_t> checkpoints{0};     // checkpoints signed by this process
     std::atomic<std::int64_t> last_checkpoint_ms{0};
+    std::atomic<bool> keyed_on_host{false};      // the verification key was made here (not keygen)
 };
 
 class AuditLog {
@@ -93,6 +94,7 @@ private:
         ChainKey checkpoint_seed{};       // seed of the next checkpoint epoch (forward-secure)
         std::uint64_t checkpoint_epoch = 1;
         std::uint64_t last_checkpoint_sequence = 0;
+        bool keyed_on_host = false;       // secrets made by the server itself (never trusted)
     };
 
     void run();

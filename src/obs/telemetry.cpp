@@ -33,6 +33,10 @@ std::string Telemetry::metrics_text(std::uint64_t blocked_sources, std::uint64_t
         in.audit_last_sequence = s.last_sequence.load();
         in.audit_last_event_ms = s.last_event_ms.load();
         in.audit_writable = s.writable.load();
+        in.audit_gap_records = s.gap_records.load();
+        in.audit_checkpoints = s.checkpoints.load();
+        in.audit_last_checkpoint_ms = s.last_checkpoint_ms.load();
+        in.audit_keyed_on_host = s.keyed_on_host.load();
     }
     in.detector_tracked_keys = detectors_.tracked_keys();
     return metrics_->exposition(in);

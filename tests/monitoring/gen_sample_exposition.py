@@ -136,6 +136,8 @@ def main():
     for step in ["initiate", "get_link"]:
         for res in ["success", "bad_payload", "decrypt_fail", "sequence_fail", "unknown_identity", "error"]:
             out(f'tatou_rmap_handshakes_total{{step="{step}",result="{res}"}} 0')
+    family("tatou_rmap_private_key_operations_total", "counter", "Private-key operations done for RMAP messages.")
+    out("tatou_rmap_private_key_operations_total 0")
     simple("tatou_db_errors_total", "Database operations that failed.", "op", ["connect", "query"])
     for name, typ, help_, v in [
         ("tatou_audit_events_written_total", "counter", "Audit records written.", 99),
@@ -145,7 +147,13 @@ def main():
         ("tatou_audit_last_event_timestamp_seconds", "gauge", "Unix time of the last audit record written.",
          "1795964400.123000"),
         ("tatou_audit_chain_valid", "gauge", "1 while the audit chain state is consistent.", 1),
-        ("tatou_audit_writable", "gauge", "1 while audit records can be written.", 1)]:
+        ("tatou_audit_writable", "gauge", "1 while audit records can be written.", 1),
+        ("tatou_audit_gap_records_total", "counter", "sys_log_gap records written (dropped events marked in the log).", 0),
+        ("tatou_audit_checkpoints_total", "counter", "Signed audit checkpoints written by this process.", 3),
+        ("tatou_audit_last_checkpoint_timestamp_seconds", "gauge", "Unix time of the last signed audit checkpoint.",
+         "1795964400.000000"),
+        ("tatou_audit_keyed_on_host", "gauge",
+         "1 when the audit chain was keyed on this host (no tatou audit keygen): its evidence is not trusted.", 0)]:
         family(name, typ, help_)
         out(f"{name} {v}")
     simple("tatou_containment_actions_total", "Containment actions taken.", "action",

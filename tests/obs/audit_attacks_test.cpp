@@ -155,3 +155,29 @@ TEST(AuditAttack, AnAcknowledgedChangeIsOnDiskBeforeTheAnswer) {
     log.stop();
     EXPECT_EQ(missing, 0) << "acknowledged changes whose record was not yet written";
 }
+
+TEST(AuditAttack, AnAnchorAcceptsOnlyTheExactContinuation) {
+    // After retention deleted old segments the rest verifies from the seal an earlier verified
+    // copy ended at, and from nothing else.
+    Host h;
+    h.write(12);
+    const auto lines = lines_of(slurp(h.file));
+    const auto rest = h.copy("rest.jsonl", joined(lines, 4));
+    auto seal_of = [&](std::size_t i) { return lines[i].substr(kSealOffset, kSealLength); };
+    VerifyOptions o;
+    o.checkpoints = h.checkpoints();
+    o.anchor = Anchor{4, seal_of(3)};
+    const auto good = verify_chain({rest}, h.key(), o);
+    EXPECT_TRUE(good.ok) << good.problem;
+    EXPECT_EQ(good.anchored_by, "anchor");
+    EXPECT_EQ(good.checkpoints_before_start, 0u);  // the checkpoint at 4 is the anchor's own
+    o.anchor = Anchor{3, seal_of(2)};              // one record more was cut than the anchor says
+    EXPECT_FALSE(verify_chain({rest}, h.key(), o).ok);
+    o.anchor = Anchor{4, seal_of(2)};  // right sequence, another seal
+    EXPECT_FALSE(verify_chain({rest}, h.key(), o).ok);
+    const auto later = h.copy("later.jsonl", joined(lines, 9));
+    o.anchor = Anchor{9, seal_of(8)};
+    const auto r = verify_chain({later}, h.key(), o);
+    EXPECT_TRUE(r.ok) << r.problem;
+    EXPECT_EQ(r.checkpoints_before_start, 2u) << "the checkpoints at 4 and 8 are reported, not silently skipped";
+}
