@@ -93,6 +93,7 @@ bool has_audit_records(const fs::path& file) {
     for (const auto& e : fs::directory_iterator(file.parent_path(), ec)) {
         const auto name = e.path().filename().string();
         if (e.path().extension() != ".jsonl" || name.rfind(stem, 0) != 0) continue;
+        if (name == "audit-checkpoints.jsonl") continue;  // signatures, not records
         if (e.is_regular_file(ec) && e.file_size(ec) > 0) return true;
     }
     return false;
@@ -185,6 +186,8 @@ void AuditLog::load_or_create_state() {
         }
         persist_state();
         stats_.last_sequence = chain_.next_sequence - 1;
+        // The state says records were written, but the folder holds none: deleted while down.
+        if (chain_.next_sequence > 1 && !has_audit_records(config_.file)) stats_.chain_valid.store(false);
         return;
     }
     // No chain state. Never start a new chain silently over records of an old one: the old key
@@ -368,6 +371,9 @@ void AuditLog::write_checkpoint(const std::string& timestamp) {
     const auto seq = chain_.next_sequence - 1;
     if (seq == 0 || seq <= chain_.last_checkpoint_sequence) return;  // nothing new to vouch for
     if (fd_ >= 0) (void)::fdatasync(fd_);
+    std::error_code ec;
+    if (chain_.last_checkpoint_sequence > 0 && !fs::exists(checkpoint_path(), ec))
+        stats_.chain_valid.store(false);  // earlier signed checkpoints were deleted
     const auto line = checkpoint_line(chain_.checkpoint_epoch, seq, chain_.prev_hash, chain_.key_id, timestamp,
                                       chain_.checkpoint_seed) + "\n";
     const int cfd = ::open(checkpoint_path().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -449,7 +455,12 @@ void AuditLog::run() {
             batch.push_back({std::move(e), now});
             next_heartbeat = now + config_.heartbeat.count();
         }
-        if (file_replaced()) open_file();  // moved away or deleted by someone: start a new file
+        // Moved away or deleted by someone else (rotation renames only between writes, and
+        // reopens at once): keep writing to a new file, and say the chain was cut.
+        if (file_replaced()) {
+            stats_.chain_valid.store(false);
+            open_file();
+        }
         std::size_t done = 0;
         if (failing_since) {
             // Writing failed before: record the gap first, so the log itself says what it missed.

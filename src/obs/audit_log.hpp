@@ -56,6 +56,10 @@ struct AuditStats {
     std::atomic<std::uint64_t> gap_records{0};     // sys_log_gap records written
     std::atomic<std::uint64_t> checkpoints{0};     // checkpoints signed by this process
     std::atomic<std::int64_t> last_checkpoint_ms{0};
+    // False once the files were taken from under the writer (the log or the checkpoint file
+    // replaced or deleted by someone else, or gone at start while the state says records
+    // exist): TatouAuditChainInvalid. Stays false until the process restarts.
+    std::atomic<bool> chain_valid{true};
     std::atomic<bool> keyed_on_host{false};      // the verification key was made here (not keygen)
 };
 

@@ -37,6 +37,7 @@ std::string Telemetry::metrics_text(std::uint64_t blocked_sources, std::uint64_t
         in.audit_checkpoints = s.checkpoints.load();
         in.audit_last_checkpoint_ms = s.last_checkpoint_ms.load();
         in.audit_keyed_on_host = s.keyed_on_host.load();
+        in.audit_chain_valid = s.chain_valid.load();
     }
     in.detector_tracked_keys = detectors_.tracked_keys();
     return metrics_->exposition(in);

@@ -120,6 +120,11 @@ class HeadTruncation(unittest.TestCase):
                     os.remove(os.path.join(logdir(srv), name))
             failing_logins(srv, 10)
             time.sleep(1.5)
+            # The running server noticed its files were taken from under it (TatouAuditChainInvalid).
+            page = http.get(f"http://127.0.0.1:{srv.admin_port}/metrics").text
+            valid = [l for l in page.splitlines() if l.startswith("tatou_audit_chain_valid ")]
+            self.assertEqual(valid, ["tatou_audit_chain_valid 0"],
+                             "the server went on writing after its log was deleted and still reports a valid chain")
             srv.stop()
             path = os.path.join(logdir(srv), "audit.jsonl")
             r = verify(key, path)

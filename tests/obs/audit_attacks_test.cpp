@@ -181,3 +181,32 @@ TEST(AuditAttack, AnAnchorAcceptsOnlyTheExactContinuation) {
     EXPECT_TRUE(r.ok) << r.problem;
     EXPECT_EQ(r.checkpoints_before_start, 2u) << "the checkpoints at 4 and 8 are reported, not silently skipped";
 }
+
+TEST(AuditAttack, FilesDeletedUnderTheWriterMarkTheChainInvalid) {
+    // While running: the log deleted between two records. While stopped: everything but the
+    // state deleted before the next start. Both turn tatou_audit_chain_valid to 0.
+    Host h;
+    {
+        AuditLog log(h.config());
+        log.emit(failure(0));
+        for (int i = 0; i < 200 && log.stats().written < 1; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        EXPECT_TRUE(log.stats().chain_valid);
+        fs::remove(h.file);
+        log.emit(failure(1));
+        for (int i = 0; i < 200 && log.stats().written < 2; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        EXPECT_FALSE(log.stats().chain_valid) << "the log was deleted under the writer and nothing noticed";
+        log.stop();
+    }
+    {
+        AuditLog log(h.config());  // a clean restart of an intact folder is valid
+        EXPECT_TRUE(log.stats().chain_valid);
+        log.stop();
+    }
+    fs::remove(h.file);
+    fs::remove(h.checkpoints());
+    AuditLog log(h.config());
+    EXPECT_FALSE(log.stats().chain_valid) << "restarted over a folder whose records were deleted";
+    log.stop();
+}
