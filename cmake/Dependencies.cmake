@@ -31,3 +31,14 @@ target_include_directories(tatou_soci INTERFACE ${SOCI_INCLUDE_DIR})
 target_link_libraries(tatou_soci INTERFACE
   ${SOCI_SQLITE3_LIB} ${SOCI_MYSQL_LIB} ${SOCI_POSTGRESQL_LIB} ${SOCI_CORE_LIB} ${SQLITE3_LIB}
   PkgConfig::MARIADB PkgConfig::LIBPQ ${CMAKE_DL_LIBS})
+
+# Leak identification (src/leak): poppler renders PDFs, OpenCV decodes images and registers them.
+# Debian's split OpenCV -dev packages ship neither a CMake config nor a .pc file.
+pkg_check_modules(POPPLER_CPP REQUIRED IMPORTED_TARGET poppler-cpp)
+find_path(OPENCV_INCLUDE_DIR opencv2/core.hpp PATH_SUFFIXES opencv4 REQUIRED)
+add_library(tatou_opencv INTERFACE)
+target_include_directories(tatou_opencv INTERFACE ${OPENCV_INCLUDE_DIR})
+foreach(module video calib3d features2d imgcodecs imgproc flann core)
+  find_library(OPENCV_${module}_LIB opencv_${module} REQUIRED)
+  target_link_libraries(tatou_opencv INTERFACE ${OPENCV_${module}_LIB})
+endforeach()

@@ -11,13 +11,16 @@ BUILD_PKGS=(
   libsodium-dev
   librnp-dev
   libseccomp-dev
+  libpoppler-cpp-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-features2d-dev
+  libopencv-calib3d-dev libopencv-video-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   zlib1g-dev
 )
 TEST_PKGS=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   python3 python3-requests python3-pgpy python3-jsonschema qpdf wrk
-  ghostscript mupdf-tools poppler-utils libimage-exiftool-perl
+  ghostscript mupdf-tools poppler-utils libimage-exiftool-perl imagemagick
   clang libclang-rt-14-dev
   prometheus prometheus-alertmanager python3-yaml
   mariadb-server mariadb-client postgresql haproxy docker-compose systemd

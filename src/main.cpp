@@ -7,18 +7,23 @@
 #include "cli/inventory.hpp"
 #include "cli/drill.hpp"
 #include "cli/ir.hpp"
+#include "cli/leak.hpp"
 #include "cli/rmap.hpp"
 #include "cli/migrate.hpp"
 #include "cli/serve.hpp"
 #include "cli/watermark.hpp"
 #include "core/crypto.hpp"
 #include "jail/fork_server.hpp"
+#include "leak/worker.hpp"
 
 int main(int argc, char** argv) {
     tatou::crypto::init();
     // The PDF jail's fork server is this binary too (src/jail/fork_server.hpp); not a subcommand.
     if (argc >= 2 && std::string_view(argv[1]) == tatou::jail::kForkServerArg)
         return tatou::jail::fork_server_main(argc, argv);
+    // So is the leak worker (src/leak/worker.hpp).
+    if (argc >= 2 && std::string_view(argv[1]) == tatou::leak::kLeakWorkerArg)
+        return tatou::leak::leak_worker_main(argc, argv);
     CLI::App app{"Tatou: PDF watermarking with leak tracing"};
     app.set_version_flag("--version", std::string("tatou ") + TATOU_VERSION);
     app.require_subcommand(1);
@@ -35,6 +40,8 @@ int main(int argc, char** argv) {
     tatou::cli::IrArgs ir_args;
     tatou::cli::add_ir_command(app, ir_args);
     for (int i = 0; i < argc; ++i) ir_args.command_line += (i ? " " : "") + std::string(argv[i]);
+    tatou::cli::LeakArgs leak_args;
+    tatou::cli::add_leak_command(app, leak_args);
     tatou::cli::RmapArgs rmap_args;
     tatou::cli::add_rmap_command(app, rmap_args);
     tatou::cli::MigrateArgs migrate_args;
@@ -53,6 +60,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("admin")) return tatou::cli::run_admin(app, admin_args);
     if (app.got_subcommand("audit")) return tatou::cli::run_audit(app, audit_args);
     if (app.got_subcommand("ir")) return tatou::cli::run_ir(app, ir_args);
+    if (app.got_subcommand("leak")) return tatou::cli::run_leak(app, leak_args);
     if (app.got_subcommand("rmap")) return tatou::cli::run_rmap(app, rmap_args);
     if (app.got_subcommand("migrate")) return tatou::cli::run_migrate(migrate_args);
     if (app.got_subcommand("drill")) return tatou::cli::run_drill(app, drill_args);

@@ -34,5 +34,7 @@ Reply rmap_get_link(Request&, Services&);
 Reply create_watermark(Request&, Services&);
 Reply read_watermark(Request&, Services&);
 Reply get_watermarking_methods(Request&, Services&);
+// leak.cpp
+Reply identify_leak(Request&, Services&);
 
 }  // namespace tatou::api

@@ -56,6 +56,7 @@ const Route kRoutes[] = {
     {"POST", "/api/create-watermark/:id", kUser, kHeavy, kJson, create_watermark, kWatermark},
     {"POST", "/api/read-watermark", kUser, kHeavy, kJson, read_watermark, kRead},
     {"POST", "/api/read-watermark/:id", kUser, kHeavy, kJson, read_watermark, kRead},
+    {"POST", "/api/identify-leak", kUser, kHeavy, Body::multipart, identify_leak, kRead},
     {"GET", "/api/get-watermarking-methods", kPublic, kIo, kJson, get_watermarking_methods, kQuiet},
     {"POST", "/api/rmap-initiate", kPublic, kRmapPool, kJson, rmap_initiate, kRmap},
     {"POST", "/api/rmap-get-link", kPublic, kRmapPool, kJson, rmap_get_link, kRmap},

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include "api/routes.hpp"
 #include "http/server.hpp"
 #include "jail/jailed.hpp"
+#include "leak/identify.hpp"
 #include "obs/metrics.hpp"
 #include "obs/audit_log.hpp"
 #include "obs/telemetry.hpp"
@@ -287,8 +289,14 @@ int run_serve(const ServeFlags& flags) {
     obs::Metrics metrics(metric_routes(), methods.names());
     obs::Telemetry telemetry(audit.get(), detectors, crypto::hmac_sha256(secret, "tatou/audit/email-hash/v1"),
                              settings.lock_after > 0, &metrics);
+    leak::LeakSettings leak_settings;
+    leak_settings.attribution_threshold = std::pow(10.0, -settings.leak_attribution_exponent);
+    leak_settings.worker.wall_ms = static_cast<unsigned>(settings.leak_job_ms);
+    leak_settings.worker.cpu_seconds = static_cast<unsigned>((settings.leak_job_ms + 999) / 1000);
+    leak_settings.max_leak_bytes = settings.max_upload_bytes;
+    leak::LeakService leak_service(documents, versions, *files, pdf_jail, leak_settings);
     Services services{*store, methods, accounts, documents, versions, rmap, rmap_keys, &telemetry, &containment,
-                      &admin_token};
+                      &admin_token, &leak_service};
     // Other nodes' containment actions become visible here within a couple of seconds.
     ContainmentRefresher refresher(containment, std::chrono::seconds(2));
     if (audit->stats().keyed_on_host)

@@ -60,6 +60,10 @@ const std::vector<SettingSpec>& setting_specs() {
          "wall-clock limit of one PDF job (parse, watermark, read) in the PDF jail, milliseconds"},
         {"TATOU_PDF_JOB_MEMORY_MB", "pdf-job-memory-mb", "", "64",
          "memory one PDF job may use beyond its input and output bytes, MiB"},
+        {"TATOU_LEAK_ATTRIBUTION_EXPONENT", "leak-attribution-exponent", "", "6",
+         "identify-leak names a recipient only when the false-match probability is at most 10^-N"},
+        {"TATOU_LEAK_JOB_MS", "leak-job-ms", "", "45000",
+         "wall-clock limit of one leak analysis (render, decode, register, measure), milliseconds"},
         {"TATOU_LOGIN_MAX_FAILURES", "login-max-failures", "", "5", "failed logins per (IP, email) per window"},
         {"TATOU_LOGIN_MAX_FAILURES_PER_IP", "login-max-failures-per-ip", "", "50", "failed logins per IP per window"},
         {"TATOU_LOGIN_WINDOW", "login-window", "", "60", "login throttling window, seconds"},
@@ -266,6 +270,9 @@ Settings resolve(const RawSettings& raw) {
         parse_int("TATOU_MAX_CONNECTIONS_PER_SOURCE", v["TATOU_MAX_CONNECTIONS_PER_SOURCE"], 0, 1000000));
     s.pdf_job_ms = static_cast<int>(parse_int("TATOU_PDF_JOB_MS", v["TATOU_PDF_JOB_MS"], 100, 600000));
     s.pdf_job_memory_mb = static_cast<int>(parse_int("TATOU_PDF_JOB_MEMORY_MB", v["TATOU_PDF_JOB_MEMORY_MB"], 16, 65536));
+    s.leak_attribution_exponent = static_cast<int>(
+        parse_int("TATOU_LEAK_ATTRIBUTION_EXPONENT", v["TATOU_LEAK_ATTRIBUTION_EXPONENT"], 3, 30));
+    s.leak_job_ms = static_cast<int>(parse_int("TATOU_LEAK_JOB_MS", v["TATOU_LEAK_JOB_MS"], 1000, 600000));
     s.login_max_failures = static_cast<int>(parse_int("TATOU_LOGIN_MAX_FAILURES", v["TATOU_LOGIN_MAX_FAILURES"], 1, 1000000));
     s.login_max_failures_per_ip =
         static_cast<int>(parse_int("TATOU_LOGIN_MAX_FAILURES_PER_IP", v["TATOU_LOGIN_MAX_FAILURES_PER_IP"], 1, 1000000));

@@ -64,6 +64,8 @@ struct Settings {
     int max_connections = 1024;
     int max_connections_per_source = 64;
     int pdf_job_ms = 2000;
+    int leak_attribution_exponent = 6;  // identify-leak names a recipient at false-match probability <= 10^-N
+    int leak_job_ms = 45000;
     int pdf_job_memory_mb = 64;
     int login_max_failures = 5;
     int login_max_failures_per_ip = 50;

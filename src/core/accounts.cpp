@@ -151,11 +151,11 @@ IssuedToken AccountService::login(const std::string& client_ip, const std::strin
 
     const auto user = store_.find_user_by_email_key(key);
     // An administrator's lock answers the same to every password (no oracle during an
-    // incident), costs the same hash, and counts as a failed attempt.
+    // incident), costs the same hash, and is counted as a failed login (audit, metrics). It does
+    // not feed the automatic lock: guesses learn nothing here, and a lock counted while the
+    // operator's unlock is still reaching this node would outlive that unlock.
     if (user && containment_ != nullptr && containment_->account_locked(user->id)) {
         hasher_.verify_dummy(password);
-        const auto verdict = throttle_.record_failure(client_ip, key);
-        if (verdict.reached_lock) share_lock(key);
         Error e(Errc::locked, Reason::account_locked, "Account locked by an administrator");
         e.subject_user = user->id;
         throw e;

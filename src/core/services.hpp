@@ -12,6 +12,9 @@ namespace tatou {
 namespace obs {
 class Telemetry;
 }
+namespace leak {
+class LeakService;
+}
 
 struct Services {
     Store& store;
@@ -24,6 +27,7 @@ struct Services {
     obs::Telemetry* telemetry = nullptr;  // the one way to report what happened (src/obs)
     ContainmentService* containment = nullptr;
     const std::string* admin_token = nullptr;  // the admin listener's bearer token
+    leak::LeakService* leak = nullptr;         // identify-leak (src/leak)
 };
 
 }  // namespace tatou

@@ -86,4 +86,9 @@ std::string explore_in_jail(PdfJail& jail, std::string_view pdf) {
     return payload_or_throw(jail.run(Op::explore, fields));
 }
 
+std::string layout_in_jail(PdfJail& jail, std::string_view pdf) {
+    const std::string_view fields[] = {pdf};
+    return payload_or_throw(jail.run(Op::layout, fields));
+}
+
 }  // namespace tatou::jail

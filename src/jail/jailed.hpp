@@ -41,4 +41,7 @@ private:
 // explore_pdf in the jail, as JSON text.
 std::string explore_in_jail(PdfJail& jail, std::string_view pdf);
 
+// watermark::text_layout in the jail (leak identification).
+std::string layout_in_jail(PdfJail& jail, std::string_view pdf);
+
 }  // namespace tatou::jail

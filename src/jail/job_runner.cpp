@@ -3,6 +3,7 @@
 #include <new>
 
 #include "watermark/explore.hpp"
+#include "watermark/methods/geometry.hpp"
 #include "watermark/pdf_inspect.hpp"
 
 namespace tatou::jail {
@@ -47,6 +48,8 @@ Reply dispatch(const Registry& methods, Op op, const std::vector<std::string>& f
             return {Code::ok, {}, method_named(methods, f[0]).embed_checked(f[1], p)};
         }
         case Op::read: want(3); return {Code::ok, {}, method_named(methods, f[0]).read(f[1], f[2])};
+        case Op::layout: want(1); return {Code::ok, {}, text_layout(f[0])};
+        case Op::leak_analyse: break;  // the leak worker's, not a PDF jail job
     }
     throw std::invalid_argument("unknown operation");
 }

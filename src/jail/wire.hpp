@@ -15,7 +15,9 @@ namespace tatou::jail {
 using Clock = std::chrono::steady_clock;
 using Deadline = Clock::time_point;
 
-enum class Op : std::uint8_t { inspect = 1, applicable = 2, embed = 3, read = 4, explore = 5 };
+// layout: the visible text layout (watermark::text_layout) for leak identification. leak_analyse
+// is the leak worker's job (src/leak/worker.hpp), which shares this format but never this jail.
+enum class Op : std::uint8_t { inspect = 1, applicable = 2, embed = 3, read = 4, explore = 5, layout = 6, leak_analyse = 7 };
 
 // What the child says happened; the server maps each to the watermark exception it stands for.
 enum class Code : std::uint8_t {

@@ -1,6 +1,7 @@
 // The only list of built-in watermarking methods, in the order the API shows them. What each
 // usage text claims to survive is measured by bench/robustness.py (docs/watermark-robustness.md).
 #include "watermark/methods/eof_record.hpp"
+#include "watermark/methods/geometry.hpp"
 #include "watermark/methods/phantom_g21.hpp"
 #include "watermark/registry.hpp"
 #include "watermark/sealed_method.hpp"
@@ -39,6 +40,19 @@ void add_builtin_methods(Registry& registry) {
         "extraction, metadata stripping and cutting later revisions; lost to re-distillers that "
         "rebuild pages. Position: all (default), first or last page.",
         make_page_piece_carrier()));
+    registry.add(std::make_unique<GeometryMethod>(
+        "tatou-geometry",
+        "A per-recipient codeword in where the visible text is drawn: every text line moves by "
+        "0.4 pt across and 0.4 pt up or down (at most 0.57 pt), keyed by key and secret; the text "
+        "itself is unchanged (same pdftotext). Survives printing, scanning, screenshots, "
+        "rasterizing and re-distilling; identified non-blind with POST /api/identify-leak, not "
+        "read-watermark. Pages without text cannot carry it. Position: all (default)."));
+    registry.add(std::make_unique<GeometryMethod>(
+        "tatou-geometry-content",
+        "tatou-geometry layered with tatou-content: the line-shift codeword survives printing, "
+        "scanning, screenshots and rasterizing (identify-leak), and the invisible encrypted text "
+        "survives what tatou-content survives and answers read-watermark. Position: all (default).",
+        std::make_unique<SealedMethod>("tatou-content", "", make_invisible_text_carrier())));
 }
 
 }  // namespace tatou::watermark

@@ -411,6 +411,12 @@ def create_watermark_ok(server, token, doc_id, **kwargs):
     return r.json()
 
 
+# Methods carried by the visible text (they need a page with text), and the one of them that is
+# identified non-blind with identify-leak and has nothing for read-watermark to read.
+TEXT_METHODS = ("tatou-geometry", "tatou-geometry-content")
+NON_BLIND_METHODS = ("tatou-geometry",)
+
+
 def methods(server):
     r = http.get(server.url("/api/get-watermarking-methods"))
     if r.status_code != 200:

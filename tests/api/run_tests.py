@@ -27,6 +27,7 @@ MODULES = [
     "test_documents",
     "test_versions",
     "test_watermark_methods",
+    "test_identify_leak",
     "test_bad_input",
     "test_persistence",
     "test_process",

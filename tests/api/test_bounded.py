@@ -101,7 +101,7 @@ class HostilePdfTests(h.ApiTestCase):
     BOMB_OUTCOMES = {
         "toy-eof": (201, 404), "bash-bridge-eof": (201, 404), "phantom-annotation-g21": (400, 404),
         "tatou-content": (400, 400), "tatou-stamp": (400, 400), "tatou-annotation": (400, 404),
-        "tatou-pieceinfo": (400, 404),
+        "tatou-pieceinfo": (400, 404), "tatou-geometry": (400, 404), "tatou-geometry-content": (400, 400),
     }
 
     def test_stored_file_that_bombs_later_is_still_bounded_and_readable(self):

@@ -239,9 +239,11 @@ class PendingSessionTests(h.ApiTestCase):
             srv.cleanup()
 
     def test_pending_sessions_per_identity_are_bounded_and_expire(self):
-        srv = server({"TATOU_RMAP_MAX_PENDING": "3", "TATOU_RMAP_SESSION_TTL": "2"})
+        ttl = 5  # long enough that a loaded machine makes the first three before the first expires
+        srv = server({"TATOU_RMAP_MAX_PENDING": "3", "TATOU_RMAP_SESSION_TTL": str(ttl)})
         try:
             partner = Partner(srv, "Group_B", "127.0.0.3")
+            started = time.monotonic()
             pending = [partner.msg1(self) for _ in range(3)]
             status, body, resp = partner.post(INITIATE, msg1("Group_B"))
             self.assertEqual(status, 429, body)
@@ -251,7 +253,10 @@ class PendingSessionTests(h.ApiTestCase):
             nc, ns = pending[0]
             self.assertEqual(partner.msg2(self, ns), f"{nc:016x}{ns:016x}")
             partner.msg1(self)
-            time.sleep(2.5)
+            # Full again (pending[1], pending[2] and the new one); once pending[1] has expired
+            # there is a slot.
+            self.assertEqual(partner.post(INITIATE, msg1("Group_B"))[0], 429)
+            time.sleep(max(0.0, started + ttl + 0.5 - time.monotonic()))
             partner.msg1(self)
             # Other identities are not affected by Group_B's full table.
             Partner(srv, "Group_A", "127.0.0.4").msg1(self)

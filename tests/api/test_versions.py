@@ -121,6 +121,9 @@ class CreateWatermarkTests(Base):
                 with self.subTest(method=method, doc=doc["name"]):
                     r = self.timed_create(self.token, doc["id"], method=method,
                                           intended_for="bob@example.com", secret="unit-secret")
+                    if method in h.TEXT_METHODS and original is h.SAMPLE_PDF:  # its page has no text
+                        self.assert_error(r, 400)
+                        continue
                     self.assertEqual(r.status_code, 201, h.describe(r))
                     body = r.json()
                     self.check_created(body, doc["id"], method, "bob@example.com", original)
@@ -325,6 +328,9 @@ class ReadWatermarkTests(Base):
                 secret = f"unit-test-secret-{method}"
                 copy = self.leak(method, secret)
                 r = self.read(copy["id"], method)
+                if method in h.NON_BLIND_METHODS:  # identified with identify-leak instead
+                    self.assert_error(r, 404)
+                    continue
                 self.assertEqual(r.status_code, 201, h.describe(r))
                 body = r.json()
                 self.assertEqual(body.get("secret"), secret)
@@ -337,6 +343,8 @@ class ReadWatermarkTests(Base):
         doc = h.upload_ok(server, token)
         for method in h.methods(server):
             with self.subTest(method=method):
+                if method in h.TEXT_METHODS:  # the sample's page has no text
+                    continue
                 v = h.create_watermark_ok(server, token, doc["id"], method=method,
                                           secret="sample-secret", key="k3y-for-sample")
                 content = self.get_version(v["link"])
@@ -349,7 +357,8 @@ class ReadWatermarkTests(Base):
         for method in h.methods(server):
             with self.subTest(method=method):
                 copy = self.leak(method, "keyed-secret", key="right-key")
-                body = self.assert_error(self.read(copy["id"], method, key="wrong-key"), 400)
+                status = 404 if method in h.NON_BLIND_METHODS else 400
+                body = self.assert_error(self.read(copy["id"], method, key="wrong-key"), status)
                 self.assertNotIn("keyed-secret", str(body))
 
     def test_unicode_secret(self):

@@ -57,7 +57,10 @@ TEST_F(Jailed, EveryMethodRoundTripsThroughTheJail) {
     for (const auto& m : methods.all()) {
         const auto out = m->embed_checked(pdf, {"who leaked", "k3y", std::nullopt, std::nullopt, "bob"});
         EXPECT_EQ(out.substr(0, 5), "%PDF-") << m->name();
-        EXPECT_EQ(m->read(out, "k3y"), "who leaked") << m->name();
+        if (m->name() == "tatou-geometry")  // identified non-blind (src/leak); nothing to read
+            EXPECT_THROW(m->read(out, "k3y"), watermark::SecretNotFound);
+        else
+            EXPECT_EQ(m->read(out, "k3y"), "who leaked") << m->name();
         EXPECT_TRUE(m->applicable(pdf, std::nullopt)) << m->name();
     }
 }

@@ -1,0 +1,99 @@
+#include "cli/leak.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "config/settings.hpp"
+#include "core/accounts.hpp"
+#include "core/documents.hpp"
+#include "core/error.hpp"
+#include "core/versions.hpp"
+#include "jail/jailed.hpp"
+#include "leak/identify.hpp"
+#include "cli/serve.hpp"
+#include "store/db_url.hpp"
+#include "store/file_store.hpp"
+#include "store/sql_store.hpp"
+#include "watermark/registry.hpp"
+
+namespace tatou::cli {
+
+namespace {
+
+int fail(const std::string& message) {
+    std::cerr << "tatou leak: " << message << "\n";
+    return 2;
+}
+
+}  // namespace
+
+void add_leak_command(CLI::App& app, LeakArgs& args) {
+    auto* leak = app.add_subcommand("leak", "Trace a leaked copy back to its recipient");
+    auto* identify = leak->add_subcommand("identify", "Whose copy a leaked PDF or image is (JSON)");
+    identify->add_option("--data-dir", args.data_dir, "data folder (default $TATOU_DATA_DIR, as for serve)");
+    identify->add_option("--owner", args.owner, "email of the documents' owner")->required();
+    identify->add_option("--document-id", args.document_id, "the document the leak shows (default: search)");
+    identify->add_option("file", args.file, "the leaked PDF, PNG, JPEG or TIFF")->required();
+    leak->require_subcommand(1);
+}
+
+int run_leak(const CLI::App&, const LeakArgs& args) {
+    config::Settings s;
+    try {
+        auto raw = config::from_environment();
+        if (!args.data_dir.empty()) raw["TATOU_DATA_DIR"] = args.data_dir;
+        s = config::resolve(raw);
+    } catch (const std::exception& e) {
+        return fail(std::string("invalid setting ") + e.what());
+    }
+    std::ifstream in(args.file, std::ios::binary);
+    if (!in) return fail("cannot read " + args.file);
+    const std::string leak{std::istreambuf_iterator<char>(in), {}};
+    if (s.db_url.rfind("sqlite:", 0) == 0 && !std::filesystem::exists(s.db_url.substr(7)))
+        return fail("no database at " + s.db_url.substr(7) + " (is --data-dir right?)");
+    if (!spdlog::get("tatou-leak")) spdlog::set_default_logger(spdlog::stderr_color_mt("tatou-leak"));
+    spdlog::set_level(spdlog::level::warn);
+    try {
+        DbConfig db = db_config(s);
+        db.pool_size = 1;
+        SqlStore store(db);
+        FileStore files(s.storage_dir);
+        const auto user = store.find_user_by_email_key(email_key(args.owner));
+        if (!user) return fail("no account with that email");
+        // Stored files are parsed in the PDF jail here too, as in the server.
+        watermark::Registry builtin;
+        watermark::add_builtin_methods(builtin);
+        jail::JailSettings js;
+        js.limits.max_input_bytes = s.max_upload_bytes + (1u << 20);
+        js.limits.wall_ms = static_cast<std::uint32_t>(s.pdf_job_ms);
+        js.limits.cpu_seconds = static_cast<std::uint32_t>((s.pdf_job_ms + 999) / 1000);
+        js.limits.memory_bytes = static_cast<std::uint64_t>(s.pdf_job_memory_mb) << 20;
+        jail::PdfJail pdf_jail(js);
+        const auto methods = jail::jailed_registry(builtin, pdf_jail);
+        const jail::JailedInspector inspector(pdf_jail);
+        DocumentService documents(store, files, inspector, s.max_upload_bytes);
+        VersionService versions(store, files, documents, methods);
+        leak::LeakSettings ls;
+        ls.attribution_threshold = std::pow(10.0, -s.leak_attribution_exponent);
+        ls.worker.wall_ms = static_cast<unsigned>(s.leak_job_ms);
+        ls.worker.cpu_seconds = static_cast<unsigned>((s.leak_job_ms + 999) / 1000);
+        ls.max_leak_bytes = s.max_upload_bytes;
+        leak::LeakService service(documents, versions, files, pdf_jail, ls);
+        std::optional<DocumentId> doc;
+        if (args.document_id > 0) doc = args.document_id;
+        const auto out = service.identify(user->id, doc, leak);
+        std::cout << out.dump(2) << "\n";
+        return out["verdict"] == "attributed" ? 0 : 1;
+    } catch (const Error& e) {
+        return fail(e.what());
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+}
+
+}  // namespace tatou::cli

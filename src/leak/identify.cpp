@@ -1,0 +1,127 @@
+#include "leak/identify.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "jail/jailed.hpp"
+#include "leak/layout.hpp"
+#include "leak/score.hpp"
+#include "watermark/method.hpp"
+
+namespace tatou::leak {
+
+namespace {
+
+struct Match {
+    Document doc;
+    std::string layout_text;
+    DocLayout layout;
+    std::vector<PageEvidence> evidence;
+    int inliers = 0;
+};
+
+std::vector<PageEvidence> analyse(std::string_view original, const std::string& layout, std::string_view leak,
+                                  const WorkerLimits& limits) {
+    try {
+        return analyse_in_worker(original, layout, leak, limits);
+    } catch (const WorkerError& e) {
+        throw Error(Errc::bad_request, e.what());
+    } catch (const WorkerFailure& e) {
+        // A leak that breaks the worker's limits is the client's to fix (smaller, fewer pages).
+        throw Error(Errc::bad_request, "the leak could not be analysed within the limits");
+    }
+}
+
+}  // namespace
+
+nlohmann::json LeakService::identify(UserId owner, std::optional<DocumentId> document, std::string_view leak) {
+    if (leak.size() > settings_.max_leak_bytes) throw Error(Errc::too_large, "the leaked file is too large");
+    if (leak.empty()) throw Error(Errc::bad_request, "file is empty");
+    std::vector<Document> docs;
+    if (document) {
+        docs.push_back(documents_.get(owner, *document));
+    } else {
+        docs = documents_.list(owner);
+        if (docs.size() > settings_.max_documents)
+            throw Error(Errc::bad_request, "document_id is required when you have more than " +
+                                               std::to_string(settings_.max_documents) + " documents");
+    }
+    std::optional<Match> best;
+    for (const auto& doc : docs) {
+        Match m{doc, {}, {}, {}, 0};
+        const std::string original = documents_.read_bytes(doc);
+        try {
+            m.layout_text = jail::layout_in_jail(jail_, original);
+            m.layout = parse_layout(m.layout_text);
+        } catch (const watermark::WatermarkError&) {
+            if (document) throw Error(Errc::bad_request, "the document's text layout could not be read");
+            continue;
+        }
+        m.evidence = analyse(original, m.layout_text, leak, settings_.worker);
+        for (const auto& e : m.evidence) m.inliers += e.inliers;
+        if (!m.evidence.empty() && (!best || m.inliers > best->inliers)) best = std::move(m);
+    }
+    nlohmann::json out = {{"leak_sha256", crypto::sha256_hex(leak)},
+                          {"threshold", settings_.attribution_threshold},
+                          {"null_model", "Under the hypothesis that the leak is not from a version, that version's "
+                                         "codeword signs are independent fair coins given the measurements; "
+                                         "Hoeffding bounds P(score >= s) by exp(-s^2/2); the union bound over the "
+                                         "versions compared multiplies by their number."}};
+    if (!best) {
+        out["verdict"] = "inconclusive";
+        out["document_id"] = document ? nlohmann::json(*document) : nlohmann::json(nullptr);
+        out["pages_matched"] = 0;
+        out["versions_compared"] = 0;
+        out["candidates"] = nlohmann::json::array();
+        out["pages"] = nlohmann::json::array();
+        return out;
+    }
+    std::vector<VersionCode> codes;
+    auto versions = versions_.list(owner, best->doc.id);
+    if (versions.size() > settings_.max_versions) versions.resize(settings_.max_versions);
+    for (const auto& v : versions) {
+        std::string bytes;
+        if (!files_.read(v.path, bytes)) continue;
+        try {
+            Codeword code = codeword(best->layout, parse_layout(jail::layout_in_jail(jail_, bytes)));
+            if (carries_code(code)) codes.push_back({v.id, v.intended_for, v.method, std::move(code)});
+        } catch (const std::exception& e) {
+            spdlog::warn("leak identification skipped version {}: {}", v.id, e.what());
+        }
+    }
+    auto ranked = score_versions(best->evidence, codes);
+    nlohmann::json candidates = nlohmann::json::array();
+    for (std::size_t i = 0; i < ranked.size() && i < settings_.max_candidates; ++i) {
+        const auto& c = ranked[i];
+        candidates.push_back({{"version_id", c.version_id},
+                              {"intended_for", c.intended_for},
+                              {"method", c.method},
+                              {"score", c.score},
+                              {"false_match_probability", c.false_match_probability},
+                              {"measurements", c.terms}});
+    }
+    nlohmann::json pages = nlohmann::json::array();
+    for (const auto& e : best->evidence)
+        pages.push_back({{"leak_page", e.leak_index},
+                         {"page", e.page},
+                         {"lines_measured", e.lines.size()},
+                         {"lines_on_page", best->layout.pages[e.page].lines.size()},
+                         {"feature_inliers", e.inliers},
+                         {"scale", e.scale},
+                         {"rotation_degrees", e.rotation_deg}});
+    nlohmann::json unmarkable = nlohmann::json::array();
+    for (std::size_t p = 0; p < best->layout.pages.size(); ++p)
+        if (best->layout.pages[p].lines.empty()) unmarkable.push_back(p);
+    const bool named = !ranked.empty() && ranked[0].false_match_probability <= settings_.attribution_threshold;
+    out["verdict"] = named ? "attributed" : "inconclusive";
+    out["document_id"] = best->doc.id;
+    out["pages_matched"] = best->evidence.size();
+    out["versions_compared"] = codes.size();
+    out["candidates"] = std::move(candidates);
+    out["pages"] = std::move(pages);
+    out["pages_not_markable"] = std::move(unmarkable);
+    return out;
+}
+
+}  // namespace tatou::leak

@@ -1,0 +1,190 @@
+"""identify-leak through the API, with real producers and renderers: Ghostscript makes the
+document, tatou-geometry issues copies, poppler's pdftoppm plays the leaker (rasterize, JPEG,
+PNG), and the server must name the right recipient with a tiny false-match probability, say
+`inconclusive` for an unwatermarked copy or another document, and answer 4xx JSON to garbage."""
+
+import random
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
+
+import harness as h
+from harness import http
+
+server = None
+WORDS = ("alpha beta gamma delta epsilon zeta theta kappa lambda sigma omega report quarterly "
+         "figures merger confidential draft budget review board plan risk").split()
+
+
+def setUpModule():
+    global server
+    server = h.Server()
+
+
+def tearDownModule():
+    if server is not None:
+        server.cleanup()
+
+
+def ghostscript_pdf(seed, pages=1, lines=40):
+    """A text PDF made by Ghostscript's pdfwrite from PostScript, as a real producer would."""
+    rng = random.Random(seed)
+    ps = ["%!PS", "/Helvetica findfont 11 scalefont setfont"]
+    for _ in range(pages):
+        for i in range(lines):
+            words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 11)))
+            ps.append(f"72 {730 - i * 16} moveto ({words}) show")
+        ps.append("showpage")
+    with tempfile.TemporaryDirectory() as d:
+        src, out = Path(d) / "in.ps", Path(d) / "out.pdf"
+        src.write_text("\n".join(ps) + "\n")
+        subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite",
+                        f"-sOutputFile={out}", str(src)], check=True, timeout=60)
+        return out.read_bytes()
+
+
+def textless_pdf():
+    content = b"0.2 g 100 100 300 300 re f"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for i, body in enumerate(objs):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % (i + 1) + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def pdftoppm(pdf, *args, suffix):
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / "in.pdf"
+        src.write_bytes(pdf)
+        subprocess.run(["pdftoppm", *args, "-f", "1", "-l", "1", str(src), str(Path(d) / "p")],
+                       check=True, timeout=60)
+        return next(Path(d).glob("p*" + suffix)).read_bytes()
+
+
+class IdentifyLeakTests(h.ApiTestCase):
+    @classmethod
+    def setUpClass(cls):
+        _, _, cls.token = h.new_user(server)
+        cls.original = ghostscript_pdf(1)
+        cls.doc = h.upload_ok(server, cls.token, data=cls.original, name="board-minutes")
+        cls.other_doc = h.upload_ok(server, cls.token, data=ghostscript_pdf(2), name="other")
+        cls.versions = []
+        for i in range(6):
+            v = h.create_watermark_ok(server, cls.token, cls.doc["id"], method="tatou-geometry",
+                                      intended_for=f"recipient-{i}@example.com", secret=f"copy {i}",
+                                      key=f"key-{i}-xxxxxxxx")
+            cls.versions.append(v)
+        cls.layered = h.create_watermark_ok(server, cls.token, cls.doc["id"], method="tatou-geometry-content",
+                                            intended_for="layered@example.com", secret="layered copy",
+                                            key="layered-key-123")
+        h.create_watermark_ok(server, cls.token, cls.doc["id"], method="tatou-content",
+                              intended_for="content-only@example.com")
+
+    def download(self, version):
+        r = http.get(server.url(f"/api/get-version/{version['link']}"))
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        return r.content
+
+    def identify(self, data, filename, content_type, document_id=None, token=None):
+        files = {"file": (filename, data, content_type)}
+        if document_id is not None:
+            files["document_id"] = (None, str(document_id))
+        return http.post(server.url("/api/identify-leak"), files=files, headers=h.auth(token or self.token),
+                         timeout=120)
+
+    def assert_attributed(self, r, version):
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        body = r.json()
+        self.assertEqual(body["verdict"], "attributed", body)
+        self.assertEqual(body["document_id"], self.doc["id"])
+        self.assertGreaterEqual(body["pages_matched"], 1)
+        top = body["candidates"][0]
+        self.assertEqual(top["version_id"], version["id"], body)
+        self.assertEqual(top["intended_for"], version["intended_for"])
+        self.assertLessEqual(top["false_match_probability"], 1e-6)
+        for other in body["candidates"][1:]:  # nobody else comes near
+            self.assertGreater(other["false_match_probability"], 1e-3, body)
+        return body
+
+    def test_rasterized_jpeg_names_the_recipient(self):
+        leak = pdftoppm(self.download(self.versions[3]), "-r", "150", "-jpeg", "-jpegopt", "quality=75",
+                        suffix=".jpg")
+        body = self.assert_attributed(self.identify(leak, "leak.jpg", "image/jpeg", self.doc["id"]), self.versions[3])
+        self.assertEqual(body["candidates"][0]["method"], "tatou-geometry")
+        self.assertEqual(body["versions_compared"], 7)  # the six geometry copies and the layered one
+
+    def test_png_screenshot_without_document_id_finds_document_and_recipient(self):
+        leak = pdftoppm(self.download(self.versions[1]), "-r", "110", "-png", suffix=".png")
+        self.assert_attributed(self.identify(leak, "shot.png", "image/png"), self.versions[1])
+
+    def test_forwarded_pdf_and_layered_method(self):
+        self.assert_attributed(self.identify(self.download(self.versions[5]), "copy.pdf", "application/pdf"),
+                               self.versions[5])
+        data = self.download(self.layered)
+        copy = h.upload_ok(server, self.token, data=data, name="layered-copy")  # read-watermark reads documents
+        r = http.post(server.url(f"/api/read-watermark/{copy['id']}"),
+                      json={"method": "tatou-geometry-content", "key": "layered-key-123"}, headers=h.auth(self.token))
+        self.assertEqual(r.status_code, 201, h.describe(r))
+        self.assertEqual(r.json()["secret"], "layered copy")
+        leak = pdftoppm(data, "-r", "150", "-jpeg", "-jpegopt", "quality=75", suffix=".jpg")
+        self.assert_attributed(self.identify(leak, "l.jpg", "image/jpeg", self.doc["id"]), self.layered)
+
+    def test_unwatermarked_original_is_inconclusive(self):
+        leak = pdftoppm(self.original, "-r", "150", "-jpeg", "-jpegopt", "quality=75", suffix=".jpg")
+        r = self.identify(leak, "orig.jpg", "image/jpeg", self.doc["id"])
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        body = r.json()
+        self.assertEqual(body["verdict"], "inconclusive", body)
+        self.assertEqual(body["pages_matched"], 1)
+        for c in body["candidates"]:
+            self.assertGreater(c["false_match_probability"], 1e-3, body)
+
+    def test_unrelated_document_is_inconclusive(self):
+        leak = pdftoppm(ghostscript_pdf(99), "-r", "150", "-png", suffix=".png")
+        r = self.identify(leak, "other.png", "image/png")
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        body = r.json()
+        self.assertEqual(body["verdict"], "inconclusive")
+        self.assertEqual(body["pages_matched"], 0)
+        self.assertEqual(body["candidates"], [])
+
+    def test_garbage_and_bad_requests_are_json_4xx(self):
+        self.assert_error(self.identify(b"\x00garbage, not a picture" * 50, "x.png", "image/png", self.doc["id"]), 400)
+        self.assert_error(self.identify(b"", "x.png", "image/png", self.doc["id"]), 400)
+        self.assert_error(self.identify(b"%PDF-1.4\nbroken\n%%EOF\n", "x.pdf", "application/pdf", self.doc["id"]), 400)
+        png_bomb = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01\x86\xa0\x00\x01\x86\xa0\x08\x00\x00\x00\x00"
+                    + b"\x00" * 64)
+        self.assert_error(self.identify(png_bomb, "bomb.png", "image/png", self.doc["id"]), 400)
+        self.assert_error(self.identify(b"x", "x.png", "image/png", "abc"), 400)
+        r = http.post(server.url("/api/identify-leak"), json={"file": "x"}, headers=h.auth(self.token))
+        self.assert_error(r, 415)
+        r = http.post(server.url("/api/identify-leak"), files={"other": ("a", b"b")}, headers=h.auth(self.token))
+        self.assert_error(r, 400)
+        r = http.post(server.url("/api/identify-leak"), files={"file": ("a.png", b"b")})
+        self.assert_error(r, 401)
+
+    def test_someone_elses_document_is_404(self):
+        _, _, stranger = h.new_user(server)
+        leak = pdftoppm(self.download(self.versions[0]), "-r", "100", "-png", suffix=".png")
+        self.assert_error(self.identify(leak, "x.png", "image/png", self.doc["id"], token=stranger), 404)
+        r = self.identify(leak, "x.png", "image/png", token=stranger)  # searching their own documents
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        self.assertEqual(r.json()["verdict"], "inconclusive")
+
+    def test_geometry_on_a_page_without_text_is_a_clear_400(self):
+        doc = h.upload_ok(server, self.token, data=textless_pdf(), name="picture")
+        r = h.create_watermark(server, self.token, doc["id"], method="tatou-geometry")
+        self.assert_error(r, 400)
+
+
+if __name__ == "__main__":
+    unittest.main()
