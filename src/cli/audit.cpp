@@ -1,6 +1,10 @@
 #include "cli/audit.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdint>
+#include <utility>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -181,6 +185,61 @@ FirstRecord first_record(const std::filesystem::path& file) {
     return out;
 }
 
+// A temporary file removed when it goes out of scope.
+struct TempFile {
+    std::filesystem::path path;
+    TempFile() = default;
+    explicit TempFile(std::filesystem::path p) : path(std::move(p)) {}
+    TempFile(TempFile&& o) noexcept : path(std::exchange(o.path, {})) {}
+    TempFile& operator=(TempFile&& o) noexcept {
+        std::swap(path, o.path);
+        return *this;
+    }
+    ~TempFile() {
+        std::error_code ec;
+        if (!path.empty()) std::filesystem::remove(path, ec);
+    }
+};
+
+// A shipped copy's records in sequence order, each distinct line once. Lines are moved whole,
+// never re-encoded (the seal covers their bytes); two different lines with one sequence both
+// stay, so the verifier reports the conflict. Lines without a sequence keep their place at
+// the end, where the verifier reports them.
+std::optional<TempFile> order_shipped_copy(const std::vector<std::filesystem::path>& files, std::uint64_t& repeats) {
+    std::vector<std::pair<std::uint64_t, std::string>> records;
+    for (const auto& f : files) {
+        std::ifstream in(f, std::ios::binary);
+        std::string line;
+        while (std::getline(in, line)) {
+            const auto j = nlohmann::json::parse(line, nullptr, false);
+            std::uint64_t seq = UINT64_MAX;
+            if (j.is_object() && j.contains("event") && j["event"].is_object() && j["event"].contains("sequence") &&
+                j["event"]["sequence"].is_number_unsigned())
+                seq = j["event"]["sequence"].get<std::uint64_t>();
+            records.emplace_back(seq, std::move(line));
+        }
+    }
+    std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    char name[] = "/tmp/tatou-shipped-XXXXXX";
+    const int fd = ::mkstemp(name);
+    if (fd < 0) return std::nullopt;
+    ::close(fd);
+    TempFile out{std::filesystem::path(name)};
+    std::ofstream o(out.path, std::ios::binary | std::ios::trunc);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        bool seen = false;
+        for (std::size_t k = i; k-- > 0 && records[k].first == records[i].first;)
+            if (records[k].second == records[i].second) seen = true;
+        if (seen && records[i].first != UINT64_MAX) {
+            ++repeats;
+            continue;
+        }
+        o << records[i].second << '\n';
+    }
+    if (!o.flush()) return std::nullopt;
+    return out;
+}
+
 bool is_checkpoint_file(const std::filesystem::path& file) {
     std::ifstream in(file);
     std::string line;
@@ -269,6 +328,9 @@ void add_audit_command(CLI::App& app, AuditArgs& args) {
         sub->add_option("--expect-sequence", args.expect_sequence,
                         "the log must reach at least this sequence (e.g. tatou_audit_last_sequence)");
         sub->add_flag("--json", args.json, "JSON output");
+        sub->add_flag("--shipped", args.shipped,
+                      "the files are a shipped copy (RELP is at-least-once and a shipper restart can reorder): "
+                      "order the records by sequence and drop byte-identical repeats before verifying");
         if (std::string(name) == "query") {
             sub->add_option("--user", args.user, "user id");
             sub->add_option("--source", args.source, "source IP");
@@ -315,6 +377,21 @@ int run_audit(const CLI::App& app, const AuditArgs& args) {
             continue;
         }
         files.push_back(f);
+    }
+    std::optional<TempFile> ordered;
+    if (args.shipped) {
+        if (chains.size() > 1) {
+            std::cerr << "tatou: --shipped verifies one chain: give one --key\n";
+            return 2;
+        }
+        std::uint64_t repeats = 0;
+        ordered = order_shipped_copy(files, repeats);
+        if (!ordered) {
+            std::cerr << "tatou: --shipped: cannot write a temporary file\n";
+            return 2;
+        }
+        if (repeats > 0) std::cerr << "tatou: --shipped: " << repeats << " byte-identical repeated lines dropped\n";
+        files = {ordered->path};
     }
     const bool query = app.get_subcommand("audit")->got_subcommand("query");
     if (chains.size() > 1) {

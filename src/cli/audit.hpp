@@ -15,6 +15,7 @@ struct AuditArgs {
     std::optional<std::string> anchor;  // SEQ:SEAL, the last record before the files
     std::string keygen_out;
     bool json = false;
+    bool shipped = false;  // a shipped copy: order by sequence, drop byte-identical repeats
 };
 
 // `tatou audit keygen --out DIR` (on an operator machine): audit-verify.key, kept there, and

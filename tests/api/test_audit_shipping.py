@@ -160,5 +160,37 @@ class ShippingTests(unittest.TestCase):
                 srv.cleanup()
 
 
+    def test_a_reordered_and_repeated_shipped_copy_verifies_only_with_its_records_intact(self):
+        # What a shipper restart under load leaves centrally (bench/audit_ship_bench.sh saw it):
+        # RELP resends what was not acknowledged and the saved queue arrives after newer lines.
+        srv, key = provisioned_server()
+        try:
+            failing_logins(srv, 30)
+            srv.stop()
+            original = lines(os.path.join(logdir(srv), "audit.jsonl"))
+        finally:
+            srv.cleanup()
+        shipped = original[:10] + original[20:25] + original[10:20] + original[5:15] + original[25:]
+        copy = os.path.join(work, "shipped.jsonl")
+        write(copy, shipped)
+        r = verify(key, copy)
+        self.assertEqual(r.returncode, 1, "a reordered copy verified as it is: " + r.stdout + r.stderr)
+        r = verify(key, copy, extra=("--shipped",))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("10 byte-identical repeated lines dropped", r.stderr)
+        self.assertIn(f"{len(original)} records", r.stdout)
+        # A repeat that differs is not a repeat: the conflict is reported, not resolved.
+        forged = list(shipped)
+        i = 10 + 5 + 3  # a second copy of record 14 (original[13]), edited
+        forged.insert(i, original[13].replace("127.0.0.1", "127.0.0.9", 1))
+        write(copy, forged)
+        r = verify(key, copy, extra=("--shipped",))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        # A record missing from the shipped copy stays missing.
+        write(copy, [l for l in shipped if l != original[17]])
+        r = verify(key, copy, extra=("--shipped",))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
