@@ -24,6 +24,7 @@ TEST_PKGS=(
   clang libclang-rt-14-dev
   prometheus prometheus-alertmanager python3-yaml
   mariadb-server mariadb-client postgresql haproxy docker-compose systemd
+  python3-cryptography rsyslog rsyslog-relp
 )
 
 want=("${BUILD_PKGS[@]}")

@@ -1,6 +1,10 @@
 #include "cli/audit.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdint>
+#include <utility>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -48,8 +52,26 @@ std::string field(const nlohmann::json& j, std::initializer_list<const char*> pa
     return at->is_string() ? at->get<std::string>() : at->dump();
 }
 
+// A key made by `tatou audit keygen` can have stayed off the host; one the server made itself
+// was on the host, so whoever had the host could have forged with it.
+std::string key_trust(const obs::VerifyKey& key) { return key.origin == "keygen" ? "trusted" : "UNTRUSTED"; }
+
+std::string key_line(const obs::VerifyKey& key) {
+    return "key id " + key.key_id + ", key trust: " + key_trust(key) +
+           (key.origin == "keygen" ? " (made by tatou audit keygen; trusted as long as it never was on the server)"
+                                   : " (made by the server on its own host: not evidence anyone else must accept)");
+}
+
 nlohmann::json report_json(const obs::VerifyReport& r) {
     return nlohmann::json{{"ok", r.ok},
+                          {"anchored_by", r.anchored_by},
+                          {"checkpoints", r.checkpoints},
+                          {"last_checkpoint_epoch", r.last_checkpoint_epoch},
+                          {"last_checkpoint_sequence", r.last_checkpoint_sequence},
+                          {"last_checkpoint_time", r.last_checkpoint_time},
+                          {"unanchored_tail", r.unanchored_tail},
+                          {"checkpoints_before_start", r.checkpoints_before_start},
+                          {"torn_tail", r.torn_tail},
                           {"records", r.records},
                           {"first_sequence", r.first_sequence},
                           {"last_sequence", r.last_sequence},
@@ -63,7 +85,17 @@ nlohmann::json report_json(const obs::VerifyReport& r) {
 void print_text(const obs::VerifyReport& r, const std::string& chain) {
     if (r.ok) {
         std::cout << chain << "audit log intact: " << r.records << " records, sequence " << r.first_sequence << ".."
-                  << r.last_sequence << "\n";
+                  << r.last_sequence << " from the " << (r.anchored_by == "genesis" ? "genesis record" : r.anchored_by);
+        if (r.checkpoints > 0)
+            std::cout << "; " << r.checkpoints << " signed checkpoints, the last (epoch " << r.last_checkpoint_epoch
+                      << ") at sequence " << r.last_checkpoint_sequence << ", " << r.last_checkpoint_time;
+        if (r.checkpoints_before_start > 0)
+            std::cout << "; " << r.checkpoints_before_start
+                      << " checkpoints name records before the first one given (verified earlier, not here)";
+        if (r.unanchored_tail > 0)
+            std::cout << "; " << r.unanchored_tail << " records after the last checkpoint";
+        if (r.torn_tail) std::cout << "; the last line was cut mid-write (a crash) and is not a record";
+        std::cout << "\n";
     } else {
         std::cerr << chain << "audit log NOT intact at sequence " << r.bad_sequence;
         if (!r.bad_file.empty()) std::cerr << " (" << r.bad_file << " line " << r.bad_line << ")";
@@ -71,9 +103,56 @@ void print_text(const obs::VerifyReport& r, const std::string& chain) {
     }
 }
 
-void print_report(const obs::VerifyReport& r, bool json) {
-    if (json) std::cout << report_json(r).dump() << "\n";
-    else print_text(r, "");
+void print_report(const obs::VerifyReport& r, const obs::VerifyKey& key, bool json) {
+    if (json) {
+        auto j = report_json(r);
+        j["key_id"] = key.key_id;
+        j["key_origin"] = key.origin;
+        j["key_trust"] = key.origin == "keygen" ? "trusted" : "untrusted";
+        std::cout << j.dump() << "\n";
+        return;
+    }
+    print_text(r, "");
+    (r.ok ? std::cout : std::cerr) << key_line(key) << "\n";
+}
+
+std::optional<obs::Anchor> parse_anchor(const std::string& text) {
+    const auto colon = text.find(':');
+    if (colon == std::string::npos || colon == 0 || colon > 19) return std::nullopt;
+    const std::string seq = text.substr(0, colon), hash = text.substr(colon + 1);
+    if (seq.find_first_not_of("0123456789") != std::string::npos || hash.size() != 64 ||
+        hash.find_first_not_of("0123456789abcdef") != std::string::npos)
+        return std::nullopt;
+    return obs::Anchor{std::stoull(seq), hash};
+}
+
+int run_keygen(const std::string& out) {
+    namespace fs = std::filesystem;
+    const fs::path dir(out);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    const fs::path verify = dir / "audit-verify.key", provision = dir / "audit-provision.key";
+    if (fs::exists(verify) || fs::exists(provision)) {
+        std::cerr << "tatou: " << dir.string() << " already holds an audit key; keys are never overwritten\n";
+        return 2;
+    }
+    auto root = obs::generate_root_key("keygen");
+    for (const auto& [path, text] : {std::pair{verify, obs::encode_verify_key(root)},
+                                     std::pair{provision, obs::encode_provision_key(root)}}) {
+        std::ofstream f(path, std::ios::binary);
+        fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
+        f << text << "\n";
+        if (!f.flush()) {
+            std::cerr << "tatou: cannot write " << path.string() << "\n";
+            return 2;
+        }
+    }
+    std::cout << "audit chain key id " << root.key_id << "\n"
+              << "  " << verify.string() << ": the verification key; keep it here, off the server\n"
+              << "  " << provision.string()
+              << ": copy it into the server's log folder (beside TATOU_AUDIT_LOG) before its first start; the "
+                 "server reads it once and erases it\n";
+    return 0;
 }
 
 // One node's chain among several: its key, the files whose first record names that key, and
@@ -104,6 +183,69 @@ FirstRecord first_record(const std::filesystem::path& file) {
     out.key_id = field(j, {"tatou", "audit", "key_id"});
     out.node = field(j, {"service", "node", "name"});
     return out;
+}
+
+// A temporary file removed when it goes out of scope.
+struct TempFile {
+    std::filesystem::path path;
+    TempFile() = default;
+    explicit TempFile(std::filesystem::path p) : path(std::move(p)) {}
+    TempFile(TempFile&& o) noexcept : path(std::exchange(o.path, {})) {}
+    TempFile& operator=(TempFile&& o) noexcept {
+        std::swap(path, o.path);
+        return *this;
+    }
+    ~TempFile() {
+        std::error_code ec;
+        if (!path.empty()) std::filesystem::remove(path, ec);
+    }
+};
+
+// A shipped copy's records in sequence order, each distinct line once. Lines are moved whole,
+// never re-encoded (the seal covers their bytes); two different lines with one sequence both
+// stay, so the verifier reports the conflict. Lines without a sequence keep their place at
+// the end, where the verifier reports them.
+std::optional<TempFile> order_shipped_copy(const std::vector<std::filesystem::path>& files, std::uint64_t& repeats) {
+    std::vector<std::pair<std::uint64_t, std::string>> records;
+    for (const auto& f : files) {
+        std::ifstream in(f, std::ios::binary);
+        std::string line;
+        while (std::getline(in, line)) {
+            const auto j = nlohmann::json::parse(line, nullptr, false);
+            std::uint64_t seq = UINT64_MAX;
+            if (j.is_object() && j.contains("event") && j["event"].is_object() && j["event"].contains("sequence") &&
+                j["event"]["sequence"].is_number_unsigned())
+                seq = j["event"]["sequence"].get<std::uint64_t>();
+            records.emplace_back(seq, std::move(line));
+        }
+    }
+    std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    char name[] = "/tmp/tatou-shipped-XXXXXX";
+    const int fd = ::mkstemp(name);
+    if (fd < 0) return std::nullopt;
+    ::close(fd);
+    TempFile out{std::filesystem::path(name)};
+    std::ofstream o(out.path, std::ios::binary | std::ios::trunc);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        bool seen = false;
+        for (std::size_t k = i; k-- > 0 && records[k].first == records[i].first;)
+            if (records[k].second == records[i].second) seen = true;
+        if (seen && records[i].first != UINT64_MAX) {
+            ++repeats;
+            continue;
+        }
+        o << records[i].second << '\n';
+    }
+    if (!o.flush()) return std::nullopt;
+    return out;
+}
+
+bool is_checkpoint_file(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::string line;
+    if (!in || !std::getline(in, line)) return false;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    return j.is_object() && j.contains("epoch") && j.contains("signature") && !j.contains("event");
 }
 
 obs::VerifyReport failed(const std::string& file, std::string problem) {
@@ -142,11 +284,12 @@ int verify_several(std::vector<Chain>& chains, const std::vector<std::filesystem
         ok = ok && c.report.ok;
         auto j = report_json(c.report);
         j["key_id"] = c.key.key_id;
+        j["key_trust"] = c.key.origin == "keygen" ? "trusted" : "untrusted";
         j["node"] = c.node;
         out.push_back(std::move(j));
         if (!json && !(quiet && c.report.ok))
             print_text(c.report, "node " + (c.node.empty() ? std::string("?") : c.node) + " (key id " +
-                                            c.key.key_id + "): ");
+                                            c.key.key_id + ", key trust: " + key_trust(c.key) + "): ");
     }
     for (const auto& r : stray) {
         auto j = report_json(r);
@@ -164,6 +307,9 @@ int verify_several(std::vector<Chain>& chains, const std::vector<std::filesystem
 void add_audit_command(CLI::App& app, AuditArgs& args) {
     auto* audit = app.add_subcommand("audit", "Verify and search the audit log");
     audit->require_subcommand(1);
+    auto* keygen = audit->add_subcommand("keygen", "Make an audit chain's keys on an operator machine");
+    keygen->add_option("--out", args.keygen_out, "folder for audit-verify.key (kept) and audit-provision.key (for the server)")
+        ->required();
     for (const char* name : {"verify", "query"}) {
         auto* sub = audit->add_subcommand(name, std::string(name) == "verify"
                                                     ? "Check the seals and links of audit files (any order)"
@@ -176,9 +322,15 @@ void add_audit_command(CLI::App& app, AuditArgs& args) {
             ->required()
             ->allow_extra_args(false);
         sub->add_option("--checkpoints", args.checkpoints, "signed checkpoint file to check the tail against");
+        sub->add_option("--anchor", args.anchor,
+                        "SEQ:SEAL of the last record before the files (from an earlier verified copy); without "
+                        "it the files must start at the genesis record");
         sub->add_option("--expect-sequence", args.expect_sequence,
                         "the log must reach at least this sequence (e.g. tatou_audit_last_sequence)");
         sub->add_flag("--json", args.json, "JSON output");
+        sub->add_flag("--shipped", args.shipped,
+                      "the files are a shipped copy (RELP is at-least-once and a shipper restart can reorder): "
+                      "order the records by sequence and drop byte-identical repeats before verifying");
         if (std::string(name) == "query") {
             sub->add_option("--user", args.user, "user id");
             sub->add_option("--source", args.source, "source IP");
@@ -191,6 +343,7 @@ void add_audit_command(CLI::App& app, AuditArgs& args) {
 }
 
 int run_audit(const CLI::App& app, const AuditArgs& args) {
+    if (app.get_subcommand("audit")->got_subcommand("keygen")) return run_keygen(args.keygen_out);
     std::vector<Chain> chains;
     for (const auto& key_file : args.key_files) {
         const auto key = load_key(key_file);
@@ -205,16 +358,41 @@ int run_audit(const CLI::App& app, const AuditArgs& args) {
             }
         chains.push_back(Chain{*key, key_file, {}, {}, {}});
     }
-    if (chains.size() > 1 && (args.checkpoints || args.expect_sequence)) {
+    if (chains.size() > 1 && (args.checkpoints || args.expect_sequence || args.anchor)) {
         std::cerr << "tatou: --checkpoints and --expect-sequence describe one chain: verify each node on its own\n";
         return 2;
     }
-    std::vector<std::filesystem::path> files(args.files.begin(), args.files.end());
-    for (const auto& f : files)
+    std::vector<std::filesystem::path> files;
+    std::optional<std::string> checkpoints = args.checkpoints;
+    for (const auto& name : args.files) {
+        const std::filesystem::path f(name);
         if (!std::filesystem::exists(f)) {
             std::cerr << "tatou: no such file " << f << "\n";
             return 2;
         }
+        // `audit*.jsonl` also matches audit-checkpoints.jsonl: checked as the checkpoint file
+        // (when none was named), never read as records.
+        if (is_checkpoint_file(f)) {
+            if (!checkpoints && chains.size() == 1) checkpoints = f.string();
+            continue;
+        }
+        files.push_back(f);
+    }
+    std::optional<TempFile> ordered;
+    if (args.shipped) {
+        if (chains.size() > 1) {
+            std::cerr << "tatou: --shipped verifies one chain: give one --key\n";
+            return 2;
+        }
+        std::uint64_t repeats = 0;
+        ordered = order_shipped_copy(files, repeats);
+        if (!ordered) {
+            std::cerr << "tatou: --shipped: cannot write a temporary file\n";
+            return 2;
+        }
+        if (repeats > 0) std::cerr << "tatou: --shipped: " << repeats << " byte-identical repeated lines dropped\n";
+        files = {ordered->path};
+    }
     const bool query = app.get_subcommand("audit")->got_subcommand("query");
     if (chains.size() > 1) {
         // query prints nothing but the verdicts when a chain is broken.
@@ -222,10 +400,14 @@ int run_audit(const CLI::App& app, const AuditArgs& args) {
     } else {
         obs::VerifyOptions options;
         options.expect_last_sequence = args.expect_sequence;
-        if (args.checkpoints) options.checkpoints = *args.checkpoints;
+        if (checkpoints) options.checkpoints = *checkpoints;
+        if (args.anchor && !(options.anchor = parse_anchor(*args.anchor))) {
+            std::cerr << "tatou: --anchor: expected SEQUENCE:SEAL (64 hex)\n";
+            return 2;
+        }
         const auto report = obs::verify_chain(files, chains.front().key, options);
         if (!query || !report.ok) {
-            print_report(report, args.json && !query);
+            print_report(report, chains.front().key, args.json && !query);
             return report.ok ? 0 : 1;
         }
     }

@@ -12,10 +12,17 @@ struct AuditArgs {
     std::optional<std::string> checkpoints;
     std::optional<std::uint64_t> expect_sequence;
     std::optional<std::string> user, source, request_id, action, since, until;
+    std::optional<std::string> anchor;  // SEQ:SEAL, the last record before the files
+    std::string keygen_out;
     bool json = false;
+    bool shipped = false;  // a shipped copy: order by sequence, drop byte-identical repeats
 };
 
+// `tatou audit keygen --out DIR` (on an operator machine): audit-verify.key, kept there, and
+// audit-provision.key, copied into the server's log folder before its first start.
 // `tatou audit verify FILES… --key K` and `tatou audit query FILES… --key K [filters]`.
+// Without --anchor the files must start at the genesis record (sequence 1). Every report names
+// the key id and its trust: "trusted" only for a key made by keygen (origin keygen).
 // Several nodes write one chain each (docs/scaling.md): give every node's files and one --key per
 // node (`--key A --key B`); each file goes to the chain whose key id its first record names, and
 // every chain is verified on its own. --checkpoints and --expect-sequence describe one chain, so

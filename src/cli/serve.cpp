@@ -115,6 +115,8 @@ obs::AuditConfig audit_config(const config::Settings& s) {
     c.retention_days = s.audit_retention_days;
     c.heartbeat = std::chrono::seconds(s.audit_heartbeat);
     c.fail_closed = s.audit_fail_closed;
+    c.provision_file = s.audit_provision;
+    c.require_provision = s.audit_require_provision;
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     c.host = host;
@@ -310,8 +312,10 @@ int run_serve(const ServeFlags& flags) {
                       &admin_token, &leak_service};
     // Other nodes' containment actions become visible here within a couple of seconds.
     ContainmentRefresher refresher(containment, std::chrono::seconds(2));
-    if (fs::exists(audit->verify_key_path()))
-        spdlog::warn("the audit verification key is in {}: copy it off this machine and delete it there",
+    if (audit->stats().keyed_on_host)
+        spdlog::warn("the audit chain was keyed on this host (verification key {}): its evidence is not trusted "
+                     "(tatou_audit_keyed_on_host 1); provision the server with `tatou audit keygen` on an "
+                     "operator machine",
                      audit->verify_key_path().string());
     telemetry.record(obs::Event{obs::Action::sys_startup});
     // A database outage is an audit event and a metric, beside the diagnostic line.

@@ -90,6 +90,10 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_AUDIT_HEARTBEAT", "audit-heartbeat", "", "60", "seconds between sys_heartbeat records"},
         {"TATOU_AUDIT_FAIL_CLOSED", "audit-fail-closed", "", "1",
          "1: refuse state-changing requests (503) while the audit log cannot be written"},
+        {"TATOU_AUDIT_PROVISION", "audit-provision", "", "",
+         "audit provision file from `tatou audit keygen` (read once, then erased); default: audit-provision.key beside the log"},
+        {"TATOU_AUDIT_REQUIRE_PROVISION", "audit-require-provision", "", "0",
+         "1: refuse to start a new audit chain without a provision file (no key made on this host)"},
         {"TATOU_LOCK_AFTER", "lock-after", "", "10",
          "failed or refused logins on one account (any source) before a temporary lock; 0 disables"},
         {"TATOU_LOCK_SECONDS", "lock-seconds", "", "900", "account lock duration, seconds"},
@@ -329,6 +333,9 @@ Settings resolve(const RawSettings& raw) {
         static_cast<int>(parse_int("TATOU_AUDIT_RETENTION_DAYS", v["TATOU_AUDIT_RETENTION_DAYS"], 0, 36500));
     s.audit_heartbeat = static_cast<int>(parse_int("TATOU_AUDIT_HEARTBEAT", v["TATOU_AUDIT_HEARTBEAT"], 1, 3600));
     s.audit_fail_closed = parse_int("TATOU_AUDIT_FAIL_CLOSED", v["TATOU_AUDIT_FAIL_CLOSED"], 0, 1) == 1;
+    s.audit_provision = v["TATOU_AUDIT_PROVISION"];
+    s.audit_require_provision =
+        parse_int("TATOU_AUDIT_REQUIRE_PROVISION", v["TATOU_AUDIT_REQUIRE_PROVISION"], 0, 1) == 1;
     s.lock_after = static_cast<int>(parse_int("TATOU_LOCK_AFTER", v["TATOU_LOCK_AFTER"], 0, 1000000));
     s.lock_seconds = static_cast<int>(parse_int("TATOU_LOCK_SECONDS", v["TATOU_LOCK_SECONDS"], 1, 86400 * 30));
     s.stuffing_accounts =

@@ -87,6 +87,8 @@ struct Settings {
     int audit_retention_days = 90;
     int audit_heartbeat = 60;
     bool audit_fail_closed = true;
+    std::filesystem::path audit_provision;  // empty: audit-provision.key beside the log
+    bool audit_require_provision = false;
     int lock_after = 10;
     int lock_seconds = 900;
     int stuffing_accounts = 10;

@@ -367,6 +367,10 @@ std::string Metrics::exposition(const ScrapeInputs& in) const {
     single(out, "tatou_audit_last_event_timestamp_seconds", "gauge", "Unix time of the last audit record written.", static_cast<double>(in.audit_last_event_ms) / 1000.0);
     single(out, "tatou_audit_chain_valid", "gauge", "1 while the audit chain state is consistent.", in.audit_chain_valid ? 1 : 0);
     single(out, "tatou_audit_writable", "gauge", "1 while audit records can be written.", in.audit_writable ? 1 : 0);
+    single(out, "tatou_audit_gap_records_total", "counter", "sys_log_gap records written (dropped events marked in the log).", static_cast<double>(in.audit_gap_records));
+    single(out, "tatou_audit_checkpoints_total", "counter", "Signed audit checkpoints written by this process.", static_cast<double>(in.audit_checkpoints));
+    single(out, "tatou_audit_last_checkpoint_timestamp_seconds", "gauge", "Unix time of the last signed audit checkpoint.", static_cast<double>(in.audit_last_checkpoint_ms) / 1000.0);
+    single(out, "tatou_audit_keyed_on_host", "gauge", "1 when the audit chain was keyed on this host (no tatou audit keygen): its evidence is not trusted.", in.audit_keyed_on_host ? 1 : 0);
 
     simple_family(out, "tatou_containment_actions_total", "Containment actions taken.", "action", kContainment,
                   containment_);

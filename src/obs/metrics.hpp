@@ -42,6 +42,9 @@ struct ScrapeInputs {
     std::int64_t audit_last_event_ms = 0;
     bool audit_writable = true;
     bool audit_chain_valid = true;
+    std::uint64_t audit_gap_records = 0, audit_checkpoints = 0;
+    std::int64_t audit_last_checkpoint_ms = 0;
+    bool audit_keyed_on_host = false;
     std::uint64_t detector_tracked_keys = 0;
     std::uint64_t blocked_sources = 0, locked_accounts = 0;
 };

@@ -33,6 +33,11 @@ std::string Telemetry::metrics_text(std::uint64_t blocked_sources, std::uint64_t
         in.audit_last_sequence = s.last_sequence.load();
         in.audit_last_event_ms = s.last_event_ms.load();
         in.audit_writable = s.writable.load();
+        in.audit_gap_records = s.gap_records.load();
+        in.audit_checkpoints = s.checkpoints.load();
+        in.audit_last_checkpoint_ms = s.last_checkpoint_ms.load();
+        in.audit_keyed_on_host = s.keyed_on_host.load();
+        in.audit_chain_valid = s.chain_valid.load();
     }
     in.detector_tracked_keys = detectors_.tracked_keys();
     return metrics_->exposition(in);
@@ -132,14 +137,20 @@ void Telemetry::request_done(const RouteAudit& route, const RequestInfo& request
             std::chrono::duration<double>(std::chrono::steady_clock::now() - request.start).count();
         metrics_->request_finished(request.method, request.route, status, reason, facts.watermark_method, seconds);
     }
-    for (auto& e : events) record(std::move(e));
+    std::uint64_t ticket = 0;
+    for (auto& e : events) ticket = std::max(ticket, record(std::move(e)));
     for (auto& e : detected) record(std::move(e));
+    // Fail-closed: an acknowledged change is on disk in the log before its answer goes out
+    // (bounded: a hung disk turns the log unwritable, which refuses the next change).
+    if (audit_ != nullptr && audit_->fail_closed() && route.changes_state && status < 400 && ticket != 0)
+        audit_->wait_durable(ticket, std::chrono::seconds(5));
 }
 
 // Counted when handed to the log, so a metric never moves without its audit record.
-void Telemetry::record(Event event) {
+std::uint64_t Telemetry::record(Event event) {
     if (metrics_ != nullptr) metrics_->event_emitted(event.action, event.outcome);
-    if (audit_ != nullptr) audit_->emit(std::move(event));
+    if (audit_ != nullptr) return audit_->emit(std::move(event));
+    return 0;
 }
 
 }  // namespace tatou::obs

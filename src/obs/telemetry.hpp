@@ -35,7 +35,8 @@ public:
     // Instead of request_done for queued work whose client went away before it started: nothing
     // was done, so nothing is audited; it is counted.
     void request_abandoned(std::string_view route);
-    void record(Event event);  // events that are not one request's outcome (start, stop, admin)
+    // Events that are not one request's outcome (start, stop, admin); returns the audit ticket.
+    std::uint64_t record(Event event);
 
     // False while the audit log cannot be written and fail-closed is on.
     bool accepting_changes() const;

@@ -53,6 +53,7 @@ namespace tatou::obs {
     X(sys_monitor_enabled, warn, "process", "change", "")                                             \
     X(sys_log_rotated, info, "process", "change", "custom")                                           \
     X(sys_log_pruned, info, "process", "deletion", "custom")                                          \
+    X(sys_log_gap, critical, "process", "error", "custom")                                            \
     X(sys_db_unavailable, warn, "database", "error", "custom")                                        \
     X(authn_login_unlock, warn, "iam", "change", "custom")                                            \
     X(ip_blocked, warn, "network", "denied", "custom")                                                \

@@ -14,6 +14,7 @@
 #include "cli/http_client.hpp"
 #include "core/crypto.hpp"
 #include "obs/audit_chain.hpp"
+#include "obs/audit_record.hpp"
 #include "ops/bundle_manifest.hpp"
 #include "ops/files.hpp"
 #include "ops/time_window.hpp"
@@ -63,6 +64,15 @@ std::string key_digest(const fs::path& file) {
     const auto data = read_file(file);
     if (!data) return fs::exists(file) ? "unreadable" : "absent";
     return "sha256:" + crypto::sha256_hex(*data);
+}
+
+// Whether `file` lies under `dir` (both resolved as far as they exist).
+bool inside(const fs::path& file, const fs::path& dir) {
+    if (dir.empty()) return false;
+    std::error_code ec;
+    const auto f = fs::weakly_canonical(file, ec).lexically_normal().string();
+    const auto d = fs::weakly_canonical(dir, ec).lexically_normal().string();
+    return !d.empty() && (f == d || f.rfind(d.back() == '/' ? d : d + "/", 0) == 0);
 }
 
 std::string hp(const config::HostPort& h) { return h.host + ":" + std::to_string(h.port); }
@@ -212,13 +222,31 @@ CollectResult collect_evidence(const CollectOptions& o) {
             report["reason"] = "the verification key " + key_path->string() + " is unreadable or malformed";
         } else {
             obs::VerifyOptions vo;
-            // A checkpoint may name records after the last copied segment when the window ends early.
-            if (have_checkpoints && includes_current) vo.checkpoints = o.out / "audit" / checkpoints.filename();
+            if (have_checkpoints) vo.checkpoints = o.out / "audit" / checkpoints.filename();
+            // The window may start after the genesis record (anchored by the signed checkpoint that
+            // ends the segment before it) and end before the log does.
+            vo.window_since = obs::format_timestamp(o.since_ms);
+            vo.window_ends_early = !includes_current;
             const auto r = obs::verify_chain(copied, *key, vo);
+            // Trusted only when the key cannot have been on the host: made by keygen, and read
+            // from outside the installation's folders.
+            std::string distrust;
+            if (key->origin != "keygen")
+                distrust = "the key was made by the server on the server host (no tatou audit keygen)";
+            else if (inside(*key_path, o.settings.data_dir) || inside(*key_path, log_dir))
+                distrust = "the key file " + key_path->string() + " is on the server host";
             report["verified"] = true;
             report["key_id"] = key->key_id;
             report["key_source"] = o.verify_key ? "--verify-key" : "audit-verify.key in the log folder";
+            report["key_file"] = key_path->string();
+            report["key_origin"] = key->origin;
+            report["key_trust"] = distrust.empty() ? "trusted" : "untrusted";
+            if (!distrust.empty())
+                report["key_trust_reason"] = distrust + ": whoever had the host could have forged the log with it";
             report["checkpoints_checked"] = vo.checkpoints.has_value();
+            report["checkpoints"] = r.checkpoints;
+            report["anchored_by"] = r.anchored_by;
+            report["unanchored_tail"] = r.unanchored_tail;
             report["ok"] = r.ok;
             report["records"] = r.records;
             report["first_sequence"] = r.first_sequence;
@@ -230,12 +258,19 @@ CollectResult collect_evidence(const CollectOptions& o) {
                 report["bad_line"] = r.bad_line;
                 report["problem"] = r.problem;
             }
-            result.audit_verified = r.ok;
+            result.audit_verified = r.ok && distrust.empty();
         }
     }
-    result.verify_summary = report.value("verified", false)
-                                ? (report.value("ok", false) ? "audit chain intact" : "audit chain NOT intact")
-                                : "audit chain not verified: " + report.value("reason", std::string());
+    if (!report.value("verified", false))
+        result.verify_summary = "audit chain not verified: " + report.value("reason", std::string());
+    else if (!report.value("ok", false))
+        result.verify_summary = "audit chain NOT intact";
+    else if (report.value("key_trust", std::string()) != "trusted")
+        result.verify_summary = "audit chain consistent under an UNTRUSTED key (" +
+                                report.value("key_trust_reason", std::string()) +
+                                "); verify the bundle's audit/ files with the operator's key";
+    else
+        result.verify_summary = "audit chain intact (key id " + report.value("key_id", std::string()) + ", trusted)";
     report["at"] = format_time(now_ms());
     write_file(o.out / "verify-report.json", report.dump(2) + "\n");
 

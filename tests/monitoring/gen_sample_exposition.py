@@ -147,7 +147,13 @@ def main():
         ("tatou_audit_last_event_timestamp_seconds", "gauge", "Unix time of the last audit record written.",
          "1795964400.123000"),
         ("tatou_audit_chain_valid", "gauge", "1 while the audit chain state is consistent.", 1),
-        ("tatou_audit_writable", "gauge", "1 while audit records can be written.", 1)]:
+        ("tatou_audit_writable", "gauge", "1 while audit records can be written.", 1),
+        ("tatou_audit_gap_records_total", "counter", "sys_log_gap records written (dropped events marked in the log).", 0),
+        ("tatou_audit_checkpoints_total", "counter", "Signed audit checkpoints written by this process.", 3),
+        ("tatou_audit_last_checkpoint_timestamp_seconds", "gauge", "Unix time of the last signed audit checkpoint.",
+         "1795964400.000000"),
+        ("tatou_audit_keyed_on_host", "gauge",
+         "1 when the audit chain was keyed on this host (no tatou audit keygen): its evidence is not trusted.", 0)]:
         family(name, typ, help_)
         out(f"{name} {v}")
     simple("tatou_containment_actions_total", "Containment actions taken.", "action",
