@@ -366,7 +366,12 @@ class OperatorTests(h.ApiTestCase):
             self.assertTrue(MAIN.alive())
         finally:
             os.remove(os.path.join(rmap_dir(MAIN), "clients", "Late.asc"))
+            reloads = MAIN.stderr_tail(10 ** 6).count("rmap: reloaded")
             MAIN.proc.send_signal(signal.SIGHUP)
+            # The next tests start once this reload is done.
+            deadline = time.monotonic() + 20
+            while MAIN.stderr_tail(10 ** 6).count("rmap: reloaded") == reloads and time.monotonic() < deadline:
+                time.sleep(0.05)
         self.assertIn("Broken.asc", MAIN.stderr_tail(20000))
 
     def test_cli_identities_lists_fingerprints_and_skipped_files(self):
