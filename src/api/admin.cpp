@@ -145,13 +145,15 @@ Reply admin_dispatch(Request& request, Services& services) {
         if (request.method != "GET" && request.method != "HEAD") return error_reply(405, "Method not allowed", request);
         Reply r;
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-        std::uint64_t blocked = 0, locked = 0;
+        obs::Telemetry::CallerGauges gauges;
         if (services.containment != nullptr) {
             const auto s = services.containment->snapshot();
-            blocked = s->blocks.size();
-            locked = s->locks.size();
+            gauges.blocked_sources = s->blocks.size();
+            gauges.locked_accounts = s->locks.size();
         }
-        r.body = services.telemetry != nullptr ? services.telemetry->metrics_text(blocked, locked) : std::string();
+        gauges.storage_available_bytes = services.documents.files().available_bytes();
+        gauges.storage_min_free_bytes = services.documents.files().min_free_bytes();
+        r.body = services.telemetry != nullptr ? services.telemetry->metrics_text(gauges) : std::string();
         return r;
     }
     if (request.path == "/admin/rmap-reload") return rmap_reload(request, services);

@@ -217,7 +217,7 @@ int run_serve(const ServeFlags& flags) {
 
         prepare_dir(settings.data_dir, "TATOU_DATA_DIR");
         prepare_dir(settings.storage_dir, "TATOU_STORAGE_DIR");
-        files = std::make_unique<FileStore>(settings.storage_dir);
+        files = std::make_unique<FileStore>(settings.storage_dir, settings.min_free_bytes);
         try {
             store = std::make_unique<SqlStore>(db_config(settings));
         } catch (const Error& e) {

@@ -28,6 +28,8 @@ const std::vector<SettingSpec>& setting_specs() {
          "token key root written by `tatou admin rotate-key --new-root`; absent = derived from the server secret"},
         {"TATOU_TOKEN_TTL", "token-ttl", "TOKEN_TTL_SECONDS", "3600", "bearer token lifetime, seconds"},
         {"TATOU_MAX_UPLOAD_BYTES", "max-upload-bytes", "", "52428800", "largest accepted upload, bytes"},
+        {"TATOU_MIN_FREE_BYTES", "min-free-bytes", "", "1073741824",
+         "uploads and new versions are refused (503) while the storage volume has less free; 0 = never"},
         {"TATOU_QUOTA_DOCUMENTS", "quota-documents", "", "1000", "documents one user may keep; 0 = no limit"},
         {"TATOU_QUOTA_BYTES", "quota-bytes", "", "2147483648",
          "bytes of uploaded documents one user may keep; 0 = no limit"},
@@ -259,6 +261,8 @@ Settings resolve(const RawSettings& raw) {
     s.token_ttl = parse_int("TATOU_TOKEN_TTL", v["TATOU_TOKEN_TTL"], 1, 30LL * 24 * 3600);
     s.max_upload_bytes = static_cast<std::uint64_t>(
         parse_int("TATOU_MAX_UPLOAD_BYTES", v["TATOU_MAX_UPLOAD_BYTES"], 1024, 1LL << 31));
+    s.min_free_bytes = static_cast<std::uint64_t>(
+        parse_int("TATOU_MIN_FREE_BYTES", v["TATOU_MIN_FREE_BYTES"], 0, 1LL << 60));
     s.quota.documents = parse_int("TATOU_QUOTA_DOCUMENTS", v["TATOU_QUOTA_DOCUMENTS"], 0, 1LL << 40);
     s.quota.bytes = parse_int("TATOU_QUOTA_BYTES", v["TATOU_QUOTA_BYTES"], 0, 1LL << 50);
     s.quota.versions = parse_int("TATOU_QUOTA_VERSIONS", v["TATOU_QUOTA_VERSIONS"], 0, 1LL << 40);

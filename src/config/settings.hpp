@@ -45,6 +45,7 @@ struct Settings {
     std::int64_t token_ttl = 3600;
     std::uint64_t max_upload_bytes = 52428800;
     StorageQuota quota{1000, 2147483648LL, 20000};
+    std::uint64_t min_free_bytes = 1073741824;
     std::filesystem::path audit_log;
     std::filesystem::path rmap_client_keys;
     std::filesystem::path rmap_server_key;

@@ -48,6 +48,7 @@ Document DocumentService::upload(UserId owner, const UploadInput& input) {
         throw Error(Errc::bad_request, Reason::unreadable_pdf, "File is not a readable PDF");
     }
 
+    files_.require_room(input.bytes.size());
     auto pending = files_.create_pending();
     crypto::Sha256Stream sha;
     constexpr std::size_t chunk = 1 << 20;

@@ -40,6 +40,7 @@ public:
 
     std::uint64_t max_upload_bytes() const { return max_upload_bytes_; }
     const StorageQuota& quota() const { return quota_; }
+    const FileStore& files() const { return files_; }
     // Throws the 404 for a document the caller cannot see, with the reason the audit log needs.
     [[noreturn]] void not_visible(DocumentId id);
 

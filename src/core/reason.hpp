@@ -50,6 +50,7 @@ enum class Reason : std::uint8_t {
     admin,
     // the server side
     file_missing,
+    storage_full,  // the storage volume is down to TATOU_MIN_FREE_BYTES
     unavailable,
     audit_unavailable,
     internal,

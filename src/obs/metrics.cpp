@@ -379,6 +379,11 @@ std::string Metrics::exposition(const ScrapeInputs& in) const {
            static_cast<double>(admin_denied_.load()));
     single(out, "tatou_blocked_sources", "gauge", "Source addresses or networks blocked now.", static_cast<double>(in.blocked_sources));
     single(out, "tatou_locked_accounts", "gauge", "Accounts locked now.", static_cast<double>(in.locked_accounts));
+    // Uploads and new versions are refused below the floor; the alert fires well before it.
+    single(out, "tatou_storage_available_bytes", "gauge", "Bytes still usable on the storage volume.",
+           static_cast<double>(in.storage_available_bytes));
+    single(out, "tatou_storage_min_free_bytes", "gauge", "Free bytes below which uploads and new versions are refused.",
+           static_cast<double>(in.storage_min_free_bytes));
     single(out, "tatou_detector_tracked_keys", "gauge", "Sources the detectors are tracking (capped).", static_cast<double>(in.detector_tracked_keys));
 
     header(out, "tatou_build_info", "gauge", "Build information.");

@@ -47,6 +47,7 @@ struct ScrapeInputs {
     bool audit_keyed_on_host = false;
     std::uint64_t detector_tracked_keys = 0;
     std::uint64_t blocked_sources = 0, locked_accounts = 0;
+    std::uint64_t storage_available_bytes = 0, storage_min_free_bytes = 0;
 };
 
 class Metrics {

@@ -20,11 +20,13 @@ void Telemetry::request_started() {
     if (metrics_ != nullptr) metrics_->request_started();
 }
 
-std::string Telemetry::metrics_text(std::uint64_t blocked_sources, std::uint64_t locked_accounts) const {
+std::string Telemetry::metrics_text(const CallerGauges& gauges) const {
     if (metrics_ == nullptr) return {};
     ScrapeInputs in;
-    in.blocked_sources = blocked_sources;
-    in.locked_accounts = locked_accounts;
+    in.blocked_sources = gauges.blocked_sources;
+    in.locked_accounts = gauges.locked_accounts;
+    in.storage_available_bytes = gauges.storage_available_bytes;
+    in.storage_min_free_bytes = gauges.storage_min_free_bytes;
     if (audit_ != nullptr) {
         const auto& s = audit_->stats();
         in.audit_written = s.written.load();

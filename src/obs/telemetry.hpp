@@ -40,8 +40,13 @@ public:
 
     // False while the audit log cannot be written and fail-closed is on.
     bool accepting_changes() const;
-    // The Prometheus exposition (admin listener); containment counts come from the caller.
-    std::string metrics_text(std::uint64_t blocked_sources = 0, std::uint64_t locked_accounts = 0) const;
+    // The Prometheus exposition (admin listener); containment counts and the storage volume's
+    // space come from the caller.
+    struct CallerGauges {
+        std::uint64_t blocked_sources = 0, locked_accounts = 0;
+        std::uint64_t storage_available_bytes = 0, storage_min_free_bytes = 0;
+    };
+    std::string metrics_text(const CallerGauges& gauges) const;
     Metrics* metrics() const { return metrics_; }
     std::string email_hash(std::string_view email_key) const;
     static std::string token_id(std::string_view token);

@@ -86,6 +86,7 @@ std::string_view reason_name(Reason reason) {
         case Reason::read_only: return "read_only";
         case Reason::admin: return "admin";
         case Reason::file_missing: return "file_missing";
+        case Reason::storage_full: return "storage_full";
         case Reason::unavailable: return "unavailable";
         case Reason::audit_unavailable: return "audit_unavailable";
         case Reason::internal: return "internal";

@@ -71,7 +71,7 @@ void PendingFile::commit(const std::string& relative) {
     committed_ = true;
 }
 
-FileStore::FileStore(fs::path root) : root_(std::move(root)) {
+FileStore::FileStore(fs::path root, std::uintmax_t min_free_bytes) : root_(std::move(root)), min_free_(min_free_bytes) {
     fs::create_directories(root_ / "tmp");
     fs::permissions(root_, fs::perms::owner_all, fs::perm_options::replace);
     root_ = fs::canonical(root_);
@@ -127,7 +127,23 @@ bool FileStore::remove(const std::string& relative) const {
     return fs::remove(resolve(relative), ec);
 }
 
+std::uintmax_t FileStore::available_bytes() const {
+    std::error_code ec;
+    const auto space = fs::space(root_, ec);
+    return ec ? static_cast<std::uintmax_t>(-1) : space.available;  // unknown: never refuse on it
+}
+
+void FileStore::require_room(std::uintmax_t bytes) const {
+    if (min_free_ == 0) return;
+    const auto available = available_bytes();
+    if (available >= min_free_ && available - min_free_ >= bytes) return;
+    Error e(Errc::unavailable, Reason::storage_full, "not enough storage space; try again later");
+    e.retry_after = 60;
+    throw e;
+}
+
 void FileStore::write_atomically(const std::string& relative, std::string_view data) const {
+    require_room(data.size());
     auto pending = create_pending();
     pending.write(data);
     pending.commit(relative);

@@ -33,9 +33,16 @@ private:
 
 class FileStore {
 public:
-    explicit FileStore(std::filesystem::path root);
+    // min_free_bytes: writes that would leave less than this free on the storage volume are
+    // refused (503, Retry-After), so a full disk stops uploads before it stops the audit log.
+    explicit FileStore(std::filesystem::path root, std::uintmax_t min_free_bytes = 0);
 
     const std::filesystem::path& root() const { return root_; }
+    std::uintmax_t min_free_bytes() const { return min_free_; }
+    // Bytes an unprivileged writer may still use on the storage volume (statvfs; one syscall).
+    std::uintmax_t available_bytes() const;
+    // Throws Error{unavailable, storage_full} unless `bytes` more leave min_free_bytes free.
+    void require_room(std::uintmax_t bytes) const;
 
     PendingFile create_pending() const;
     // A fresh unguessable relative path for a user's file: "<user>/<kind>/<random>.pdf".
@@ -53,6 +60,7 @@ public:
 
 private:
     std::filesystem::path root_;
+    std::uintmax_t min_free_;
 };
 
 }  // namespace tatou

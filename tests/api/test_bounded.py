@@ -378,3 +378,33 @@ class QuotaTests(h.ApiTestCase):
         self.assertEqual(self.stored_files(self.srv), files_before)
         r = http.get(self.srv.url(f"/api/list-versions/{doc}"), headers=h.auth(token))
         self.assertEqual(len(r.json()["versions"]), 2)
+
+
+class StorageFloorTests(h.ApiTestCase):
+    """Below TATOU_MIN_FREE_BYTES on the storage volume, uploads and new versions are refused with
+    a 503 JSON and Retry-After, nothing is written, reads keep working, and the admin listener
+    reports the space so TatouStorageLow fires first."""
+
+    def test_writes_stop_at_the_floor_and_reads_go_on(self):
+        srv = h.Server()
+        try:
+            _, _, token = h.new_user(srv)
+            doc = h.upload_ok(srv, token)["id"]
+            srv.env["TATOU_MIN_FREE_BYTES"] = str(1 << 59)  # more than any disk here has
+            srv.restart()
+            storage = os.path.join(srv.datadir, "storage")
+            files_before = sum(len(f) for _, _, f in os.walk(storage))
+            r = http.post(srv.url("/api/upload-document"), headers=h.auth(token), allow_5xx=True,
+                          files={"file": ("a.pdf", h.SAMPLE_PDF, "application/pdf")})
+            self.assert_error(r, 503, "not enough storage space; try again later")
+            self.assertGreaterEqual(int(r.headers["Retry-After"]), 1)
+            r = http.post(srv.url(f"/api/create-watermark/{doc}"), headers=h.auth(token), allow_5xx=True,
+                          json={"method": "toy-eof", "intended_for": "a@example.com", "secret": "s", "key": "k"})
+            self.assert_error(r, 503, "not enough storage space; try again later")
+            self.assertEqual(sum(len(f) for _, _, f in os.walk(storage)), files_before)
+            self.assertEqual(http.get(srv.url(f"/api/get-document/{doc}"), headers=h.auth(token)).status_code, 200)
+            text = http.get(f"http://127.0.0.1:{srv.admin_port}/metrics").text
+            self.assertEqual(counter(text, "tatou_storage_min_free_bytes"), float(1 << 59))
+            self.assertGreater(counter(text, "tatou_storage_available_bytes"), 0)
+        finally:
+            srv.cleanup()

@@ -164,6 +164,9 @@ def main():
     out("tatou_admin_auth_failures_total 0")
     for name, help_, v in [("tatou_blocked_sources", "Source addresses or networks blocked now.", 0),
                            ("tatou_locked_accounts", "Accounts locked now.", 0),
+                           ("tatou_storage_available_bytes", "Bytes still usable on the storage volume.", 53687091200),
+                           ("tatou_storage_min_free_bytes",
+                            "Free bytes below which uploads and new versions are refused.", 1073741824),
                            ("tatou_detector_tracked_keys", "Sources the detectors are tracking (capped).", 3)]:
         family(name, "gauge", help_)
         out(f"{name} {v}")
