@@ -186,5 +186,78 @@ class IdentifyLeakTests(h.ApiTestCase):
         self.assert_error(r, 400)
 
 
+class CollusionTests(h.ApiTestCase):
+    """Two recipients pool their copies: pages mixed from both (each leaker named on its page), or
+    the two renders averaged pixel-wise (a colluder named, or `inconclusive`; never an innocent)."""
+
+    @classmethod
+    def setUpClass(cls):
+        _, _, cls.token = h.new_user(server)
+        cls.doc = h.upload_ok(server, cls.token, data=ghostscript_pdf(5, pages=2), name="two-pages")
+        cls.versions = [h.create_watermark_ok(server, cls.token, cls.doc["id"], method="tatou-geometry",
+                                              intended_for=f"colluder-{i}@example.com", secret=f"c{i}",
+                                              key=f"collusion-key-{i}") for i in range(5)]
+        cls.copies = [http.get(server.url(f"/api/get-version/{v['link']}")).content for v in cls.versions]
+
+    def identify(self, data, filename, content_type):
+        r = http.post(server.url("/api/identify-leak"), files={
+            "file": (filename, data, content_type), "document_id": (None, str(self.doc["id"]))},
+            headers=h.auth(self.token), timeout=120)
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        return r.json()
+
+    def assert_only_colluders(self, body, colluders):
+        ids = {v["id"] for v in colluders}
+        for named in body["attributed_to"]:
+            self.assertIn(named["version_id"], ids, body)
+            self.assertLessEqual(named["false_match_probability"], 1e-6)
+        if body["verdict"] == "attributed":
+            self.assertTrue(body["attributed_to"], body)
+        else:
+            self.assertEqual(body["attributed_to"], [], body)
+
+    def test_pages_mixed_from_two_copies_name_both_page_by_page(self):
+        alice, bob = self.versions[1], self.versions[3]
+        with tempfile.TemporaryDirectory() as d:
+            a, b, mixed = Path(d) / "a.pdf", Path(d) / "b.pdf", Path(d) / "m.pdf"
+            a.write_bytes(self.copies[1])
+            b.write_bytes(self.copies[3])
+            r = subprocess.run(["qpdf", "--empty", "--pages", str(a), "1", str(b), "2", "--", str(mixed)],
+                               timeout=60)
+            self.assertIn(r.returncode, (0, 3))
+            body = self.identify(mixed.read_bytes(), "mixed.pdf", "application/pdf")
+        self.assertEqual(body["verdict"], "attributed", body)
+        self.assertEqual(body["pages_matched"], 2)
+        self.assertEqual(body["tests_in_union_bound"], 5 * 3)  # versions × (two pages + the whole leak)
+        named = {n["version_id"]: n for n in body["attributed_to"]}
+        self.assertEqual(set(named), {alice["id"], bob["id"]}, body)
+        self.assertEqual(named[alice["id"]]["leak_pages"], [0])
+        self.assertEqual(named[bob["id"]]["leak_pages"], [1])
+        by_page = {p["leak_page"]: p for p in body["pages"]}
+        self.assertEqual(by_page[0]["best_candidate"]["version_id"], alice["id"])
+        self.assertEqual(by_page[1]["best_candidate"]["version_id"], bob["id"])
+        self.assertTrue(by_page[0]["attributed"] and by_page[1]["attributed"])
+        self.assert_only_colluders(body, [alice, bob])
+
+    def test_two_copies_averaged_pixel_wise_never_name_an_innocent(self):
+        alice, bob = self.versions[0], self.versions[4]
+        a = pdftoppm(self.copies[0], "-r", "150", "-png", suffix=".png")
+        b = pdftoppm(self.copies[4], "-r", "150", "-png", suffix=".png")
+        with tempfile.TemporaryDirectory() as d:
+            pa, pb, out = Path(d) / "a.png", Path(d) / "b.png", Path(d) / "avg.png"
+            pa.write_bytes(a)
+            pb.write_bytes(b)
+            subprocess.run(["/usr/bin/convert", str(pa), str(pb), "-evaluate-sequence", "mean", str(out)],
+                           check=True, timeout=60)
+            body = self.identify(out.read_bytes(), "avg.png", "image/png")
+        self.assertEqual(body["pages_matched"], 1)
+        self.assert_only_colluders(body, [alice, bob])
+        # Averaging halves each colluder's signal: on one 40-line page that is short of the 1e-6 bar
+        # (it answers `inconclusive`), but the two colluders still rank above every innocent.
+        self.assertEqual({c["version_id"] for c in body["candidates"][:2]}, {alice["id"], bob["id"]}, body)
+        for innocent in body["candidates"][2:]:
+            self.assertGreater(innocent["false_match_probability"], 1e-3, body)
+
+
 if __name__ == "__main__":
     unittest.main()
