@@ -84,14 +84,26 @@ nlohmann::json LeakService::identify(UserId owner, std::optional<DocumentId> doc
     auto versions = versions_.list(owner, best->doc.id);
     if (versions.size() > settings_.max_versions) versions.resize(settings_.max_versions);
     for (const auto& v : versions) {
-        std::string bytes;
-        if (!files_.read(v.path, bytes)) continue;
-        try {
-            Codeword code = codeword(best->layout, parse_layout(jail::layout_in_jail(jail_, bytes)));
-            if (carries_code(code)) codes.push_back({v.id, v.intended_for, v.method, std::move(code)});
-        } catch (const std::exception& e) {
-            spdlog::warn("leak identification skipped version {}: {}", v.id, e.what());
+        const std::string cache_key = best->doc.sha256 + '\n' + std::to_string(v.id) + '\n' + v.path;
+        std::optional<Codeword> code;
+        {
+            std::lock_guard lock(codes_mu_);
+            if (auto it = codes_.find(cache_key); it != codes_.end()) code = it->second;
         }
+        if (!code) {
+            std::string bytes;
+            if (!files_.read(v.path, bytes)) continue;
+            try {
+                code = codeword(best->layout, parse_layout(jail::layout_in_jail(jail_, bytes)));
+            } catch (const std::exception& e) {
+                spdlog::warn("leak identification skipped version {}: {}", v.id, e.what());
+                continue;
+            }
+            std::lock_guard lock(codes_mu_);
+            if (codes_.size() >= kMaxCachedCodes) codes_.clear();
+            codes_.emplace(cache_key, *code);
+        }
+        if (carries_code(*code)) codes.push_back({v.id, v.intended_for, v.method, std::move(*code)});
     }
     const auto result = attribute(best->evidence, codes, settings_.attribution_threshold);
     const auto& ranked = result.ranked;

@@ -259,5 +259,44 @@ class CollusionTests(h.ApiTestCase):
             self.assertGreater(innocent["false_match_probability"], 1e-3, body)
 
 
+class CodewordCacheTests(h.ApiTestCase):
+    """The server keeps each version's codeword between identifications; a document deleted and
+    uploaded again (same bytes, new versions, possibly reused ids) must never be judged with the
+    old versions' codes."""
+
+    def issue(self, token, doc, tag):
+        return [h.create_watermark_ok(server, token, doc["id"], method="tatou-geometry",
+                                      intended_for=f"{tag}-{i}@example.com", secret=f"{tag} {i}",
+                                      key=f"{tag}-key-{i}-xxxx") for i in range(3)]
+
+    def identify(self, token, doc, version):
+        pdf = http.get(server.url(f"/api/get-version/{version['link']}")).content
+        leak = pdftoppm(pdf, "-r", "150", "-png", suffix=".png")
+        r = http.post(server.url("/api/identify-leak"), files={
+            "file": ("l.png", leak, "image/png"), "document_id": (None, str(doc["id"]))},
+            headers=h.auth(token), timeout=120)
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        return r.json()
+
+    def test_repeated_and_reissued_after_delete(self):
+        _, _, token = h.new_user(server)
+        original = ghostscript_pdf(11)
+        doc = h.upload_ok(server, token, data=original, name="cached")
+        old = self.issue(token, doc, "old")
+        first = self.identify(token, doc, old[1])
+        second = self.identify(token, doc, old[1])
+        self.assertEqual(first["verdict"], "attributed", first)
+        self.assertEqual(first["attributed_to"], second["attributed_to"])
+        self.assertEqual([c["version_id"] for c in first["candidates"]], [c["version_id"] for c in second["candidates"]])
+        r = http.delete(server.url(f"/api/delete-document/{doc['id']}"), headers=h.auth(token))
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        again = h.upload_ok(server, token, data=original, name="cached-again")
+        new = self.issue(token, again, "new")
+        body = self.identify(token, again, new[2])
+        self.assertEqual(body["verdict"], "attributed", body)
+        self.assertEqual([n["intended_for"] for n in body["attributed_to"]], ["new-2@example.com"], body)
+        self.assertEqual(body["versions_compared"], 3)
+
+
 if __name__ == "__main__":
     unittest.main()
