@@ -3,6 +3,9 @@ document, tatou-geometry issues copies, poppler's pdftoppm plays the leaker (ras
 PNG), and the server must name the right recipient with a tiny false-match probability, say
 `inconclusive` for an unwatermarked copy or another document, and answer 4xx JSON to garbage."""
 
+import hashlib
+import json
+import os
 import random
 import subprocess
 import tempfile
@@ -296,6 +299,53 @@ class CodewordCacheTests(h.ApiTestCase):
         self.assertEqual(body["verdict"], "attributed", body)
         self.assertEqual([n["intended_for"] for n in body["attributed_to"]], ["new-2@example.com"], body)
         self.assertEqual(body["versions_compared"], 3)
+
+
+class CliReportTests(h.ApiTestCase):
+    """`tatou leak identify` on the server's data, and its signed report: a third party verifies it
+    offline with the pinned key, and any edit to the named recipient breaks the seal."""
+
+    def cli(self, *args):
+        env = dict(os.environ)
+        env.update(server.env)
+        return subprocess.run([h.TATOU_BIN, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=env, timeout=300)
+
+    def test_signed_report_verifies_offline_and_edits_are_caught(self):
+        email, _, token = h.new_user(server)
+        doc = h.upload_ok(server, token, data=ghostscript_pdf(21), name="report-doc")
+        versions = [h.create_watermark_ok(server, token, doc["id"], method="tatou-geometry",
+                                          intended_for=f"reported-{i}@example.com", secret=f"r{i}",
+                                          key=f"report-key-{i}-xx") for i in range(3)]
+        pdf = http.get(server.url(f"/api/get-version/{versions[2]['link']}")).content
+        leak = pdftoppm(pdf, "-r", "150", "-jpeg", "-jpegopt", "quality=75", suffix=".jpg")
+        with tempfile.TemporaryDirectory() as d:
+            leak_path, report = Path(d) / "leak.jpg", Path(d) / "report"
+            leak_path.write_bytes(leak)
+            r = self.cli("leak", "identify", "--data-dir", server.datadir, "--owner", email,
+                         "--document-id", str(doc["id"]), "--report", str(report), str(leak_path))
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            answer = json.loads(r.stdout)
+            self.assertEqual(answer["verdict"], "attributed")
+            self.assertEqual(answer["attributed_to"][0]["intended_for"], "reported-2@example.com")
+            saved = json.loads((report / "attribution.json").read_text())
+            self.assertEqual(saved["result"], answer)
+            self.assertEqual(saved["tool"]["name"], "tatou leak identify")
+            self.assertEqual(hashlib.sha256((report / saved["leak_file"]).read_bytes()).hexdigest(),
+                             answer["leak_sha256"])
+            pub = str(Path(server.datadir) / "ir-signing.pub")
+            ok = self.cli("ir", "verify-bundle", str(report), "--public-key", pub)
+            self.assertEqual(ok.returncode, 0, ok.stdout.decode() + ok.stderr.decode())
+            # A forger names someone else: the manifest no longer matches.
+            text = (report / "attribution.json").read_text().replace("reported-2@example.com", "reported-0@example.com")
+            (report / "attribution.json").write_text(text)
+            bad = self.cli("ir", "verify-bundle", str(report), "--public-key", pub)
+            self.assertNotEqual(bad.returncode, 0, bad.stdout.decode())
+            # The report folder must be new or empty.
+            again = self.cli("leak", "identify", "--data-dir", server.datadir, "--owner", email,
+                             "--report", str(report), str(leak_path))
+            self.assertEqual(again.returncode, 2, again.stderr.decode())
+            self.assertIn("new or empty", again.stderr.decode())
 
 
 if __name__ == "__main__":
