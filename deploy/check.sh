@@ -2,7 +2,9 @@
 # Checks the deployment files as far as this machine can without a container engine or a
 # running systemd: the compose file parses (Debian's docker-compose), the unit passes
 # `systemd-analyze verify`, its `systemd-analyze security` exposure stays at or below the
-# recorded threshold, and the Dockerfile builds with the README's own scripts.
+# recorded threshold, the Dockerfile builds with the README's own scripts, and the deployment
+# defaults hold (deploy/check_defaults.py: trusted proxy, loopback-only admin listener, no `.env`
+# from the data volume, private files, no-store JSON; its self-test plants each regression).
 # Usage: deploy/check.sh /path/to/built/tatou
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +21,12 @@ MARIADB_PASSWORD=check MARIADB_ROOT_PASSWORD=check \
 if MARIADB_ROOT_PASSWORD=x docker-compose -f "$here/docker-compose.yml" config -q 2>/dev/null; then
   echo "compose accepted a missing MARIADB_PASSWORD"; exit 1
 fi
+
+echo "== deployment defaults (trusted proxy, loopback admin listener, .env, file modes, no-store)"
+MARIADB_PASSWORD=check MARIADB_ROOT_PASSWORD=check \
+  docker-compose -f "$here/docker-compose.yml" --profile monitoring config > "$work/compose.yml"
+python3 "$here/check_defaults.py" --compose-config "$work/compose.yml" --deploy-dir "$here" --self-test
+python3 "$here/check_defaults.py" --compose-config "$work/compose.yml" --deploy-dir "$here" --tatou "$tatou"
 
 echo "== systemd-analyze verify"
 # verify needs the ExecStart binary to exist: check a copy that points at the built one.

@@ -1,4 +1,6 @@
 // The tatou executable: parses the command line and hands over to one subcommand.
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -17,6 +19,10 @@
 #include "leak/worker.hpp"
 
 int main(int argc, char** argv) {
+    // Everything tatou creates (database, stored PDFs, audit log and state, keys, tokens,
+    // evidence bundles) is for its own user, whatever umask the caller left: the few public files
+    // (*.pub, server_pub.asc) set their mode explicitly.
+    ::umask(077);
     tatou::crypto::init();
     // The PDF jail's fork server is this binary too (src/jail/fork_server.hpp); not a subcommand.
     if (argc >= 2 && std::string_view(argv[1]) == tatou::jail::kForkServerArg)

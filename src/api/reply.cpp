@@ -64,6 +64,11 @@ Reply error_reply(std::exception_ptr failure, const Request& request) {
     } catch (const Error& e) {
         nlohmann::json body = {{"error", e.what()}, {"request_id", request.request_id}};
         if (e.remaining_attempts) body["remaining_attempts"] = *e.remaining_attempts;
+        if (e.quota) {
+            body["quota"] = e.quota->name;
+            body["limit"] = e.quota->limit;
+            body["used"] = e.quota->used;
+        }
         Reply r = json_reply(http_status(e.code()), body);
         if (e.retry_after) r.headers.emplace_back("Retry-After", std::to_string(*e.retry_after));
         if (e.code() == Errc::unavailable && !e.retry_after) r.headers.emplace_back("Retry-After", "5");

@@ -9,6 +9,7 @@
 #include "store/db_url.hpp"
 #include "store/file_store.hpp"
 #include "store/sql_store.hpp"
+#include "store/sqlite_file.hpp"
 
 namespace tatou::cli {
 
@@ -49,6 +50,7 @@ int run_migrate(const MigrateArgs& args) {
         if (!args.target_db.empty()) raw["TATOU_DB"] = args.target_db;
         if (!args.target_storage.empty()) raw["TATOU_STORAGE_DIR"] = args.target_storage;
         settings = config::resolve(raw);
+        config::refuse_dotenv_in_data_dir(".env", settings.data_dir);
         if (!fs::is_directory(args.source_storage))
             throw config::SettingError("--storage: " + args.source_storage + " is not a directory");
         for (const auto& dir : {settings.data_dir, settings.storage_dir}) {
@@ -59,6 +61,7 @@ int run_migrate(const MigrateArgs& args) {
         const DbUrl target = parse_db_url(settings.db_url);
         if (target.backend == DbBackend::sqlite && fs::path(target.path).has_parent_path())
             fs::create_directories(fs::path(target.path).parent_path());
+        if (target.backend == DbBackend::sqlite && target.path != ":memory:") make_sqlite_files_private(target.path);
         files = std::make_unique<FileStore>(settings.storage_dir);
         try {
             store = std::make_unique<SqlStore>(db_config_from_url(settings.db_url, 2, 30));

@@ -36,7 +36,9 @@ int report_failure(const RmapArgs& args, const Failure& f) {
 config::Settings settings_from_environment() {
     try {
         config::load_dotenv(".env");
-        return config::resolve(config::from_environment());
+        auto s = config::resolve(config::from_environment());
+        config::refuse_dotenv_in_data_dir(".env", s.data_dir);
+        return s;
     } catch (const config::SettingError& e) {
         throw Failure{kUsage, std::string("invalid setting ") + e.what()};
     }

@@ -30,6 +30,8 @@
 #include "store/db_url.hpp"
 #include "store/file_store.hpp"
 #include "store/sql_store.hpp"
+#include "store/sqlite_file.hpp"
+#include "watermark/envelope.hpp"
 
 namespace tatou::cli {
 
@@ -89,6 +91,13 @@ DbConfig db_config(const config::Settings& s) {
     if (url.backend == DbBackend::sqlite) {
         const fs::path file = url.path;
         if (!file.parent_path().empty()) prepare_dir(file.parent_path(), "TATOU_DB");
+        if (file != ":memory:") {
+            try {
+                make_sqlite_files_private(file);
+            } catch (const std::exception& e) {
+                throw SettingError(std::string("TATOU_DB: ") + e.what());
+            }
+        }
     }
     // Every I/O thread and worker can hold a connection at once, plus two for housekeeping.
     const auto pool = static_cast<std::size_t>(s.io_threads + s.workers + 2);
@@ -168,7 +177,10 @@ jail::JailSettings pdf_jail_settings(const config::Settings& s) {
     jail::JailSettings j;
     j.limits.wall_ms = static_cast<std::uint32_t>(s.pdf_job_ms);
     j.limits.cpu_seconds = static_cast<std::uint32_t>((s.pdf_job_ms + 999) / 1000);
-    j.limits.memory_bytes = static_cast<std::uint64_t>(s.pdf_job_memory_mb) << 20;
+    // The setting is for parsing; a job that seals or opens a watermark also runs one Argon2id
+    // derivation of the key (watermark/envelope.hpp), whose memory comes on top.
+    j.limits.memory_bytes = (static_cast<std::uint64_t>(s.pdf_job_memory_mb) << 20) +
+                            static_cast<std::uint64_t>(watermark::kWatermarkKdf.mem_kib) * 1024;
     // A job carries at most one stored PDF (an upload or a version) and a few short fields.
     j.limits.max_input_bytes = s.max_upload_bytes + (1u << 20);
     j.max_live_jobs = 2L * s.workers + 4;
@@ -197,6 +209,7 @@ int run_serve(const ServeFlags& flags) {
         auto raw = config::from_environment();
         for (const auto& [k, v] : flags.values) raw[k] = v;
         settings = config::resolve(raw);
+        config::refuse_dotenv_in_data_dir(".env", settings.data_dir);
         spdlog::set_default_logger(spdlog::stderr_color_mt("tatou"));
         spdlog::set_level(spdlog::level::from_str(settings.log_level));
 
@@ -263,7 +276,7 @@ int run_serve(const ServeFlags& flags) {
     containment.refresh();
     accounts.set_containment(&containment);
     const Honeytokens honeytokens = honeytokens_of(settings);
-    DocumentService documents(*store, *files, pdf_inspector, settings.max_upload_bytes, honeytokens);
+    DocumentService documents(*store, *files, pdf_inspector, settings.max_upload_bytes, honeytokens, settings.quota);
     VersionService versions(*store, *files, documents, methods, honeytokens);
     RmapKeys rmap_keys(RmapKeyConfig{settings.rmap_client_keys, settings.rmap_server_key, settings.rmap_passphrase,
                                      settings.rmap_document});

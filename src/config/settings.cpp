@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 #include "core/validation.hpp"
 #include "store/db_url.hpp"
@@ -27,6 +28,11 @@ const std::vector<SettingSpec>& setting_specs() {
          "token key root written by `tatou admin rotate-key --new-root`; absent = derived from the server secret"},
         {"TATOU_TOKEN_TTL", "token-ttl", "TOKEN_TTL_SECONDS", "3600", "bearer token lifetime, seconds"},
         {"TATOU_MAX_UPLOAD_BYTES", "max-upload-bytes", "", "52428800", "largest accepted upload, bytes"},
+        {"TATOU_QUOTA_DOCUMENTS", "quota-documents", "", "1000", "documents one user may keep; 0 = no limit"},
+        {"TATOU_QUOTA_BYTES", "quota-bytes", "", "2147483648",
+         "bytes of uploaded documents one user may keep; 0 = no limit"},
+        {"TATOU_QUOTA_VERSIONS", "quota-versions", "", "20000",
+         "watermarked versions one user may keep, all documents together; 0 = no limit"},
         {"TATOU_AUDIT_LOG", "audit-log", "", "{data}/log/audit.jsonl", "audit log (JSON lines)"},
         {"TATOU_RMAP_CLIENT_KEYS", "rmap-client-keys", "", "{data}/rmap/clients", "RMAP client public keys (*.asc)"},
         {"TATOU_RMAP_SERVER_KEY", "rmap-server-key", "", "{data}/rmap/server_priv.asc", "RMAP server private key"},
@@ -183,6 +189,19 @@ void load_dotenv(const fs::path& file) {
     }
 }
 
+void refuse_dotenv_in_data_dir(const fs::path& file, const std::string& data_dir) {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(file, ec)) || ec) return;
+    const fs::path f = fs::weakly_canonical(fs::absolute(file, ec), ec);
+    const fs::path d = fs::weakly_canonical(fs::absolute(data_dir, ec), ec);
+    if (ec) return;
+    const auto [d_end, f_end] = std::mismatch(d.begin(), d.end(), f.begin(), f.end());
+    if (d_end != d.end() && !(std::next(d_end) == d.end() && d_end->empty())) return;
+    throw SettingError(".env: " + f.string() + " lies in the data dir (TATOU_DATA_DIR " + d.string() +
+                       "); settings are not read from the folder the server writes: move it out "
+                       "(a read-only file, e.g. /etc/tatou/.env) or delete it");
+}
+
 RawSettings from_environment() {
     RawSettings raw;
     for (const auto& spec : setting_specs()) {
@@ -236,6 +255,9 @@ Settings resolve(const RawSettings& raw) {
     s.token_ttl = parse_int("TATOU_TOKEN_TTL", v["TATOU_TOKEN_TTL"], 1, 30LL * 24 * 3600);
     s.max_upload_bytes = static_cast<std::uint64_t>(
         parse_int("TATOU_MAX_UPLOAD_BYTES", v["TATOU_MAX_UPLOAD_BYTES"], 1024, 1LL << 31));
+    s.quota.documents = parse_int("TATOU_QUOTA_DOCUMENTS", v["TATOU_QUOTA_DOCUMENTS"], 0, 1LL << 40);
+    s.quota.bytes = parse_int("TATOU_QUOTA_BYTES", v["TATOU_QUOTA_BYTES"], 0, 1LL << 50);
+    s.quota.versions = parse_int("TATOU_QUOTA_VERSIONS", v["TATOU_QUOTA_VERSIONS"], 0, 1LL << 40);
     s.audit_log = v["TATOU_AUDIT_LOG"];
     s.rmap_client_keys = v["TATOU_RMAP_CLIENT_KEYS"];
     s.rmap_server_key = v["TATOU_RMAP_SERVER_KEY"];

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "store/models.hpp"
+
 namespace tatou::config {
 
 struct SettingSpec {
@@ -42,6 +44,7 @@ struct Settings {
     std::optional<std::string> legacy_secret;  // SECRET_KEY from the original's .env
     std::int64_t token_ttl = 3600;
     std::uint64_t max_upload_bytes = 52428800;
+    StorageQuota quota{1000, 2147483648LL, 20000};
     std::filesystem::path audit_log;
     std::filesystem::path rmap_client_keys;
     std::filesystem::path rmap_server_key;
@@ -99,6 +102,11 @@ using RawSettings = std::map<std::string, std::string>;  // env name -> value
 RawSettings from_environment();
 // Reads KEY=VALUE lines of a .env file into the environment without overriding what is set.
 void load_dotenv(const std::filesystem::path& file);
+
+// A `.env` inside the data dir is refused (SettingError): that folder is the one the server
+// writes, so whatever takes over the server, a path bug or a shared volume could plant settings
+// there for the next start. Called after resolve(), with the data dir the settings name.
+void refuse_dotenv_in_data_dir(const std::filesystem::path& file, const std::string& data_dir);
 // Validates and types every value; defaults fill the gaps. Throws SettingError.
 Settings resolve(const RawSettings& raw);
 

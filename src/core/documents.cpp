@@ -5,6 +5,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/quota.hpp"
 #include "core/validation.hpp"
 
 namespace tatou {
@@ -12,9 +13,10 @@ namespace tatou {
 namespace v = validation;
 
 DocumentService::DocumentService(Store& store, const FileStore& files, const watermark::PdfInspector& inspector,
-                                 std::uint64_t max_upload_bytes, const Honeytokens& honeytokens)
+                                 std::uint64_t max_upload_bytes, const Honeytokens& honeytokens,
+                                 StorageQuota quota)
     : store_(store), files_(files), inspector_(inspector), max_upload_bytes_(max_upload_bytes),
-      honeytokens_(honeytokens) {}
+      honeytokens_(honeytokens), quota_(quota) {}
 
 void DocumentService::not_visible(DocumentId id) {
     if (honeytokens_.is_document(id)) throw Error(Errc::not_found, Reason::honeytoken, "document not found");
@@ -60,7 +62,10 @@ Document DocumentService::upload(UserId owner, const UploadInput& input) {
     doc.path = files_.new_relative_path(owner, "documents");
     pending.commit(doc.path);
     try {
-        doc.id = store_.insert_document(doc);
+        doc.id = store_.insert_document(doc, quota_);
+    } catch (const QuotaExceeded& exceeded) {
+        files_.remove(doc.path);
+        refuse_quota(exceeded);
     } catch (...) {
         files_.remove(doc.path);  // nothing half-written stays behind
         throw;

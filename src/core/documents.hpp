@@ -29,7 +29,8 @@ class DocumentService {
 public:
     // The inspector parses the upload; the server's runs in the PDF jail (src/jail).
     DocumentService(Store& store, const FileStore& files, const watermark::PdfInspector& inspector,
-                    std::uint64_t max_upload_bytes, const Honeytokens& honeytokens = Honeytokens::none());
+                    std::uint64_t max_upload_bytes, const Honeytokens& honeytokens = Honeytokens::none(),
+                    StorageQuota quota = {});
 
     Document upload(UserId owner, const UploadInput& input);
     std::vector<Document> list(UserId owner);
@@ -38,6 +39,7 @@ public:
     DeleteOutcome remove(UserId owner, DocumentId id);
 
     std::uint64_t max_upload_bytes() const { return max_upload_bytes_; }
+    const StorageQuota& quota() const { return quota_; }
     // Throws the 404 for a document the caller cannot see, with the reason the audit log needs.
     [[noreturn]] void not_visible(DocumentId id);
 
@@ -47,6 +49,7 @@ private:
     const watermark::PdfInspector& inspector_;
     std::uint64_t max_upload_bytes_;
     const Honeytokens& honeytokens_;
+    StorageQuota quota_;
 };
 
 }  // namespace tatou

@@ -39,6 +39,13 @@ public:
     std::optional<int> retry_after;
     // Login throttling tells the client how many attempts remain.
     std::optional<int> remaining_attempts;
+    // The storage quota a refused request would have passed: named to the client.
+    struct Quota {
+        std::string name;  // documents | bytes | versions
+        std::int64_t limit = 0;
+        std::int64_t used = 0;
+    };
+    std::optional<Quota> quota;
     // The account a refused request was about (a revoked token's owner, a locked account), for
     // the audit record only: it is never rendered to the client.
     std::optional<std::int64_t> subject_user;

@@ -30,6 +30,7 @@ enum class Reason : std::uint8_t {
     unknown_field,
     unsupported_media,
     too_large,
+    quota_exceeded,
     conflict,
     unknown_method,
     bad_position,

@@ -4,6 +4,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/quota.hpp"
 #include "core/validation.hpp"
 
 namespace tatou {
@@ -70,7 +71,10 @@ CreatedVersion VersionService::create(UserId owner, DocumentId id, const Waterma
     version.path = files_.new_relative_path(owner, "versions");
     files_.write_atomically(version.path, marked);
     try {
-        version.id = store_.insert_version(version);
+        version.id = store_.insert_version(version, documents_.quota());
+    } catch (const QuotaExceeded& exceeded) {
+        files_.remove(version.path);
+        refuse_quota(exceeded);
     } catch (...) {
         files_.remove(version.path);
         throw;

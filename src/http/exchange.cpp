@@ -1,6 +1,8 @@
 #include "http/exchange.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 
 #include "core/crypto.hpp"
 #include "http/client_address.hpp"
@@ -99,6 +101,15 @@ void send(const restinio::request_handle_t& req, const api::Request& request, ap
     resp.append_header(restinio::http_field::content_type, reply.content_type);
     resp.append_header("X-Request-ID", request.request_id);
     for (const auto& [name, value] : kSecurityHeaders) resp.append_header(std::string(name), std::string(value));
+    // JSON answers carry bearer tokens, version links, watermark secrets and RMAP results: no
+    // cache (browser, proxy, CDN) may keep one. A handler that sets its own Cache-Control wins.
+    const bool json = reply.content_type.starts_with("application/json") || reply.content_type.find("+json") != std::string::npos;
+    const bool cache_set = std::any_of(reply.headers.begin(), reply.headers.end(), [](const auto& h) {
+        return std::equal(h.first.begin(), h.first.end(), std::string_view("cache-control").begin(),
+                          std::string_view("cache-control").end(),
+                          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+    });
+    if (json && !cache_set) resp.append_header("Cache-Control", "no-store");
     for (auto& [name, value] : reply.headers) resp.append_header(std::move(name), std::move(value));
     if (reply.status >= 500 || reply.status == 413) resp.connection_close();
     resp.set_body(std::move(reply.body));

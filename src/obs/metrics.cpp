@@ -25,8 +25,8 @@ constexpr std::array<std::string_view, 5> kLogins = {"success", "bad_credentials
                                                      "invalid_request"};
 constexpr std::array<std::string_view, 6> kTokenReasons = {"missing", "malformed", "unknown", "expired", "revoked",
                                                            "user_gone"};
-constexpr std::array<std::string_view, 6> kUploads = {"accepted", "bad_type", "too_large", "empty", "parse_error",
-                                                      "bad_name"};
+constexpr std::array<std::string_view, 7> kUploads = {"accepted", "bad_type", "too_large", "empty", "parse_error",
+                                                      "bad_name", "quota"};
 constexpr std::array<std::string_view, 2> kRmapSteps = {"initiate", "get_link"};
 constexpr std::array<std::string_view, 6> kRmapResults = {"success", "bad_payload", "decrypt_fail",
                                                            "sequence_fail", "unknown_identity", "error"};
@@ -242,6 +242,7 @@ void Metrics::request_finished(std::string_view method, std::string_view route, 
         else if (reason == Reason::bad_input) r = 3;
         else if (reason == Reason::unreadable_pdf) r = 4;
         else if (reason == Reason::bad_filename) r = 5;
+        else if (reason == Reason::quota_exceeded) r = 6;
         if (r < kUploads.size()) inc(uploads_[r]);
     }
     if (route == "/api/rmap-initiate" || route == "/api/rmap-get-link") {

@@ -78,7 +78,8 @@ std::vector<Event> Telemetry::events_for(const RouteAudit& route, const RequestI
             out.back().facts.honeytoken = true;
             break;
         }
-        case Reason::rate_limited: add(Action::excess_rate_limit_exceeded, Outcome::failure, reason); break;
+        case Reason::rate_limited:
+        case Reason::quota_exceeded: add(Action::excess_rate_limit_exceeded, Outcome::failure, reason); break;
         case Reason::unknown_field: add(Action::malicious_extraneous, Outcome::failure, reason); break;
         case Reason::unknown_method:
         case Reason::bad_position: add(Action::input_validation_discrete_fail, Outcome::failure, reason); break;

@@ -69,6 +69,7 @@ std::string_view reason_name(Reason reason) {
         case Reason::unknown_field: return "unknown_field";
         case Reason::unsupported_media: return "unsupported_media";
         case Reason::too_large: return "too_large";
+        case Reason::quota_exceeded: return "quota_exceeded";
         case Reason::conflict: return "conflict";
         case Reason::unknown_method: return "unknown_method";
         case Reason::bad_position: return "bad_position";

@@ -43,7 +43,9 @@ std::optional<std::string> from_hex(const std::string& text, std::size_t bytes) 
 void write_with_mode(const fs::path& p, const std::string& data, mode_t mode) {
     const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) throw std::runtime_error("cannot write " + p.string());
-    const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) && ::fsync(fd) == 0;
+    // The mode asked for, not narrowed by the process umask (077, src/main.cpp).
+    const bool ok = ::fchmod(fd, mode) == 0 &&
+                    ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) && ::fsync(fd) == 0;
     ::close(fd);
     if (!ok) throw std::runtime_error("cannot write " + p.string());
 }

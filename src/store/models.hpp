@@ -17,6 +17,21 @@ struct User {
     std::string password_hash;
 };
 
+// What one user may keep stored; 0 = no limit. Checked in the transaction that inserts, so
+// concurrent uploads or watermarks cannot overshoot it together.
+struct StorageQuota {
+    std::int64_t documents = 0;
+    std::int64_t bytes = 0;  // sum of the user's uploaded documents
+    std::int64_t versions = 0;
+};
+
+// Thrown by the inserting store calls when the row would break the quota; nothing is stored.
+struct QuotaExceeded {
+    enum class Kind { documents, bytes, versions } kind;
+    std::int64_t limit = 0;
+    std::int64_t used = 0;  // before this insert
+};
+
 struct TokenRecord {
     UserId user_id = 0;
     std::int64_t expires_at = 0;  // unix seconds

@@ -291,13 +291,54 @@ void SqlStore::purge_expired_tokens(std::int64_t now) {
     });
 }
 
-DocumentId SqlStore::insert_document(const Document& doc) {
+namespace {
+
+// The owner's row, locked for this transaction on the server databases so that concurrent
+// inserts for one user count each other (SQLite's write transaction already excludes them).
+void lock_owner(soci::session& sql, DbBackend backend, long long owner) {
+    if (backend == DbBackend::sqlite) return;
+    long long id = 0;
+    sql << "SELECT id FROM users WHERE id = :o FOR UPDATE", soci::use(owner), soci::into(id);
+}
+
+void check_document_quota(soci::session& sql, DbBackend backend, const Document& doc, const StorageQuota& quota) {
+    if (quota.documents <= 0 && quota.bytes <= 0) return;
+    const long long owner = doc.owner;
+    lock_owner(sql, backend, owner);
+    long long count = 0, bytes = 0;
+    sql << "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM documents WHERE ownerid = :o", soci::use(owner),
+        soci::into(count), soci::into(bytes);
+    if (quota.documents > 0 && count >= quota.documents)
+        throw QuotaExceeded{QuotaExceeded::Kind::documents, quota.documents, count};
+    if (quota.bytes > 0 && bytes + doc.size > quota.bytes)
+        throw QuotaExceeded{QuotaExceeded::Kind::bytes, quota.bytes, bytes};
+}
+
+void check_version_quota(soci::session& sql, DbBackend backend, DocumentId document, const StorageQuota& quota) {
+    if (quota.versions <= 0) return;
+    const long long d = document;
+    long long owner = 0;
+    sql << "SELECT ownerid FROM documents WHERE id = :d", soci::use(d), soci::into(owner);
+    if (!sql.got_data()) return;  // the insert itself reports the missing document
+    lock_owner(sql, backend, owner);
+    long long count = 0;
+    sql << "SELECT COUNT(*) FROM versions v JOIN documents d ON d.id = v.documentid WHERE d.ownerid = :o",
+        soci::use(owner), soci::into(count);
+    if (count >= quota.versions) throw QuotaExceeded{QuotaExceeded::Kind::versions, quota.versions, count};
+}
+
+}  // namespace
+
+DocumentId SqlStore::insert_document(const Document& doc, const StorageQuota& quota) {
     return run([&](soci::session& sql) -> DocumentId {
+        WriteTransaction tr(sql, config_.backend);
+        check_document_quota(sql, config_.backend, doc, quota);
         long long id = 0;
         sql << "INSERT INTO documents(name, path, ownerid, creation, sha256, size)"
                " VALUES(:n, :p, :o, :c, :s, :z) RETURNING id",
             soci::use(doc.name), soci::use(doc.path), soci::use(doc.owner), soci::use(doc.creation),
             soci::use(doc.sha256), soci::use(doc.size), soci::into(id);
+        tr.commit();
         return id;
     });
 }
@@ -380,8 +421,14 @@ static VersionId insert_version_row(soci::session& sql, const Version& v) {
     return id;
 }
 
-VersionId SqlStore::insert_version(const Version& v) {
-    return run([&](soci::session& sql) { return insert_version_row(sql, v); });
+VersionId SqlStore::insert_version(const Version& v, const StorageQuota& quota) {
+    return run([&](soci::session& sql) {
+        WriteTransaction tr(sql, config_.backend);
+        check_version_quota(sql, config_.backend, v.document_id, quota);
+        const VersionId id = insert_version_row(sql, v);
+        tr.commit();
+        return id;
+    });
 }
 
 std::vector<Version> SqlStore::list_versions(DocumentId doc, UserId owner) {

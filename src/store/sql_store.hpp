@@ -55,7 +55,8 @@ public:
     bool revoke_token(const std::string& token_hash) override;
     void revoke_user_tokens(UserId user) override;
     void purge_expired_tokens(std::int64_t now) override;
-    DocumentId insert_document(const Document& doc) override;
+    DocumentId insert_document(const Document& doc, const StorageQuota& quota) override;
+    using Store::insert_document;
     std::vector<Document> list_documents(UserId owner) override;
     std::optional<Document> find_document(DocumentId id, UserId owner) override;
     bool document_exists(DocumentId id) override;
@@ -72,7 +73,8 @@ public:
     bool remove_login_lock(const std::string& email_hash) override;
     std::int64_t count_login_locks(std::int64_t now) override;
     std::optional<std::vector<Version>> delete_document(DocumentId id, UserId owner) override;
-    VersionId insert_version(const Version& version) override;
+    VersionId insert_version(const Version& version, const StorageQuota& quota) override;
+    using Store::insert_version;
     std::vector<Version> list_versions(DocumentId doc, UserId owner) override;
     std::vector<Version> list_all_versions(UserId owner) override;
     std::optional<Version> find_version_by_link(const std::string& link) override;

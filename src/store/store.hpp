@@ -34,7 +34,10 @@ public:
     virtual void purge_expired_tokens(std::int64_t now) = 0;
 
     // Documents; every read is scoped to the owner.
-    virtual DocumentId insert_document(const Document& doc) = 0;
+    // Throws QuotaExceeded (models.hpp), storing nothing, when the owner's documents or bytes
+    // would pass the quota.
+    virtual DocumentId insert_document(const Document& doc, const StorageQuota& quota) = 0;
+    DocumentId insert_document(const Document& doc) { return insert_document(doc, StorageQuota{}); }
     virtual std::vector<Document> list_documents(UserId owner) = 0;
     virtual std::optional<Document> find_document(DocumentId id, UserId owner) = 0;
     // Containment (core/containment.hpp). until = 0: until lifted.
@@ -60,7 +63,9 @@ public:
     virtual std::optional<std::vector<Version>> delete_document(DocumentId id, UserId owner) = 0;
 
     // Versions.
-    virtual VersionId insert_version(const Version& version) = 0;
+    // Throws QuotaExceeded, storing nothing, when the document owner's versions would pass the quota.
+    virtual VersionId insert_version(const Version& version, const StorageQuota& quota) = 0;
+    VersionId insert_version(const Version& version) { return insert_version(version, StorageQuota{}); }
     virtual std::vector<Version> list_versions(DocumentId doc, UserId owner) = 0;
     virtual std::vector<Version> list_all_versions(UserId owner) = 0;
     virtual std::optional<Version> find_version_by_link(const std::string& link) = 0;

@@ -15,7 +15,7 @@ void add_builtin_methods(Registry& registry) {
     registry.add(std::make_unique<SealedMethod>(
         "tatou-content",
         "Invisible text drawn into the content of every page (rendering mode 3) carrying the secret "
-        "encrypted and authenticated under the key (BLAKE2b-derived per-watermark key, "
+        "encrypted and authenticated under the key (Argon2id-derived per-watermark key, "
         "XChaCha20-Poly1305); any one intact page is enough to read it. Survives qpdf rewrites, "
         "object streams, linearization, QDF, page extraction, mutool clean, Ghostscript pdfwrite, "
         "metadata stripping and cutting later revisions. Position: all (default), first or last page.",

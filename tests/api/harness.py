@@ -175,6 +175,8 @@ class Server:
         for k, v in SUITE_BUDGETS.items():
             self.env.setdefault(k, v)
         self.proc = None
+        # The working directory (where a `.env` is looked for); tests of that rule change it.
+        self.cwd = self.root
         self._out = self._err = None
         if start:
             try:
@@ -204,7 +206,7 @@ class Server:
         self._err = open(os.path.join(self.datadir, "server.stderr"), "ab")
         # cwd = root so that no stray .env in the caller's directory is read.
         self.proc = subprocess.Popen(self.command(), stdout=self._out, stderr=self._err,
-                                     stdin=subprocess.DEVNULL, cwd=self.root, env=env)
+                                     stdin=subprocess.DEVNULL, cwd=self.cwd, env=env)
         deadline = time.monotonic() + 10
         while True:
             if self.proc.poll() is not None:

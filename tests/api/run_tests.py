@@ -39,6 +39,7 @@ MODULES = [
     "test_containment",
     "test_ir",
     "test_bounded",
+    "test_deploy_defaults",
 ]
 # Need a real database server: an outage under a running tatou, and start-up credentials.
 SERVER_DB_MODULES = ["test_db_outage", "test_db_settings"]

@@ -315,3 +315,66 @@ class ConnectionCapTests(h.ApiTestCase):
                 s.close()
         time.sleep(0.3)
         self.assertEqual(http.get(self.srv.url("/healthz")).status_code, 200)
+
+
+class QuotaTests(h.ApiTestCase):
+    """Per-user storage quotas: documents, bytes and versions are bounded per account, the refusal
+    names the quota, nothing is stored past it, and other accounts are not affected."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.size = len(h.SAMPLE_PDF)
+        cls.srv = h.Server(env={"TATOU_QUOTA_DOCUMENTS": "3", "TATOU_QUOTA_VERSIONS": "2",
+                                "TATOU_QUOTA_BYTES": str(100 * cls.size)})
+        cls.small = h.Server(env={"TATOU_QUOTA_BYTES": str(cls.size + cls.size // 2)})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.cleanup()
+        cls.small.cleanup()
+
+    def stored_files(self, srv):
+        return sum(len(files) for _, _, files in os.walk(os.path.join(srv.datadir, "storage")))
+
+    def assert_quota(self, r, status, quota, limit, used):
+        self.assert_error(r, status)
+        body = r.json()
+        self.assertEqual((body["quota"], body["limit"], body["used"]), (quota, limit, used), body)
+        self.assertIn(quota, body["error"])
+
+    def test_documents_quota_holds_under_concurrent_uploads(self):
+        email, password, token = h.new_user(self.srv)
+        tokens = [token] + [h.new_token(self.srv, email, password) for _ in range(3)]
+        files_before = self.stored_files(self.srv)
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            statuses = sorted(pool.map(lambda i: h.upload(self.srv, tokens[i % 4], h.SAMPLE_PDF).status_code,
+                                       range(8)))
+        self.assertEqual(statuses, [201] * 3 + [429] * 5)
+        r = http.get(self.srv.url("/api/list-documents"), headers=h.auth(token))
+        self.assertEqual(len(r.json()["documents"]), 3)
+        self.assertEqual(self.stored_files(self.srv), files_before + 3, "no file may outlive a refused upload")
+        self.assert_quota(h.upload(self.srv, token, h.SAMPLE_PDF), 429, "documents", 3, 3)
+        # Another account has its own quota; deleting frees a slot.
+        _, _, other = h.new_user(self.srv)
+        h.upload_ok(self.srv, other)
+        doc = r.json()["documents"][0]["id"]
+        self.assertEqual(http.delete(self.srv.url(f"/api/delete-document/{doc}"), headers=h.auth(token)).status_code, 200)
+        h.upload_ok(self.srv, token)
+
+    def test_bytes_quota_is_413_naming_the_quota(self):
+        _, _, token = h.new_user(self.small)
+        h.upload_ok(self.small, token)
+        self.assert_quota(h.upload(self.small, token, h.SAMPLE_PDF), 413, "bytes",
+                          self.size + self.size // 2, self.size)
+
+    def test_versions_quota(self):
+        _, _, token = h.new_user(self.srv)
+        doc = h.upload_ok(self.srv, token)["id"]
+        for i in range(2):
+            h.create_watermark_ok(self.srv, token, doc, intended_for=f"r{i}@example.com")
+        files_before = self.stored_files(self.srv)
+        self.assert_quota(h.create_watermark(self.srv, token, doc, intended_for="r3@example.com"),
+                          429, "versions", 2, 2)
+        self.assertEqual(self.stored_files(self.srv), files_before)
+        r = http.get(self.srv.url(f"/api/list-versions/{doc}"), headers=h.auth(token))
+        self.assertEqual(len(r.json()["versions"]), 2)

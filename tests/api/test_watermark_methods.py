@@ -1,6 +1,7 @@
 """The robust methods through the API: position values, the visible stamp naming intended_for,
 no watermark → 404, wrong key → 400, and an unwatermarked upload never yielding a secret."""
 
+import re
 import subprocess
 import tempfile
 import unittest
@@ -94,6 +95,72 @@ class RobustMethodsApiTests(h.ApiTestCase):
         ok = self.read(copy["id"], "tatou-content", "carol-key")
         self.assertEqual(ok.status_code, 201, h.describe(ok))
         self.assertEqual(ok.json()["secret"], "copy-for-carol")
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "fuzz" / "corpus" / "pdf_read"
+SEALED = ("tatou-content", "tatou-stamp", "tatou-annotation", "tatou-pieceinfo")
+
+
+class KeyDerivationApiTests(h.ApiTestCase):
+    """Auth class 7 (issue 14): a leaked copy must not let its holder test guesses of the owner's
+    key at hash speed. Each sealed copy says, in its token, that its key is Argon2id-derived at
+    the documented cost (TWM2, 2 passes, 19456 KiB); copies made before stay readable."""
+
+    @classmethod
+    def setUpClass(cls):
+        _, _, cls.token = h.new_user(server)
+        cls.doc = h.upload_ok(server, cls.token, data=h.MULTI_PAGE_PDF, name="kdf")
+
+    def read(self, doc_id, method, key):
+        return http.post(server.url(f"/api/read-watermark/{doc_id}"), json={"method": method, "key": key},
+                         headers=h.auth(self.token))
+
+    def test_a_leaked_copy_carries_only_a_memory_hard_token(self):
+        for method in SEALED:
+            with self.subTest(method=method):
+                r = h.create_watermark(server, self.token, self.doc["id"], method=method, key="weak",
+                                       secret="copy-for-dave")
+                self.assertEqual(r.status_code, 201, h.describe(r))
+                leaked = http.get(server.url(f"/api/get-version/{r.json()['link']}"))
+                self.assertEqual(leaked.status_code, 200)
+                with tempfile.TemporaryDirectory() as d:
+                    src, qdf = Path(d) / "leak.pdf", Path(d) / "qdf.pdf"
+                    src.write_bytes(leaked.content)
+                    subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(src), str(qdf)], check=False)
+                    text = qdf.read_bytes()
+                # Marker TWM2, then ops = 2 and mem_kib = 19456 (0x4c00), big-endian.
+                found = re.findall(rb"TWM[0-9][0-9a-f]{0,16}", text)
+                self.assertIn(b"TWM20000000200004c00", found, f"tokens in the copy: {found[:3]}")
+                self.assertNotIn(b"TWM1", text)  # no hash-speed token beside it
+                self.assertNotIn(b"copy-for-dave", text)
+                copy = h.upload_ok(server, self.token, data=leaked.content, filename="leak.pdf")
+                ok = self.read(copy["id"], method, "weak")
+                self.assertEqual(ok.status_code, 201, h.describe(ok))
+                self.assertEqual(ok.json()["secret"], "copy-for-dave")
+
+    def test_copies_made_before_keep_their_derivation_and_stay_readable(self):
+        # Made by the release before TWM2 with key "fuzz-key" (the fuzzing corpus).
+        for method in ("tatou-content", "tatou-annotation", "tatou-pieceinfo"):
+            with self.subTest(method=method):
+                data = (CORPUS / f"{method}.pdf").read_bytes()
+                doc = h.upload_ok(server, self.token, data=data, filename="old.pdf")
+                ok = self.read(doc["id"], method, "fuzz-key")
+                self.assertEqual(ok.status_code, 201, h.describe(ok))
+                self.assertEqual(ok.json()["secret"], "seed")
+                self.assert_error(self.read(doc["id"], method, "fuzz-kez"), 400)
+
+    def test_the_derivation_fits_the_smallest_pdf_job_budget(self):
+        # TATOU_PDF_JOB_MEMORY_MB is for parsing; the key's 19 MiB come on top.
+        small = h.Server(env={"TATOU_PDF_JOB_MEMORY_MB": "16"})
+        try:
+            _, _, token = h.new_user(small)
+            doc = h.upload_ok(small, token)
+            for method in SEALED:
+                with self.subTest(method=method):
+                    r = h.create_watermark(small, token, doc["id"], method=method)
+                    self.assertEqual(r.status_code, 201, h.describe(r))
+        finally:
+            small.cleanup()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 using namespace tatou::config;
 
@@ -111,4 +112,25 @@ TEST(Settings, TrustedProxiesAreAListOfAddresses) {
     const auto s = resolve({{"TATOU_TRUSTED_PROXIES", " 127.0.0.1, ::1 ,"}});
     EXPECT_EQ(s.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "::1"}));
     EXPECT_TRUE(resolve({}).trusted_proxies.empty());
+}
+
+// Issue 14: the data dir is writable by whatever takes over the server; a .env there is refused.
+TEST(Settings, DotEnvInsideTheDataDirIsRefused) {
+    namespace fs = std::filesystem;
+    const fs::path root = fs::temp_directory_path() / ("tatou-dotenv-" + std::to_string(::getpid()));
+    fs::create_directories(root / "data" / "sub");
+    fs::create_directories(root / "data2");
+    for (const auto& dir : {root / "data", root / "data" / "sub", root / "data2"})
+        std::ofstream(dir / ".env") << "TATOU_LOG_LEVEL=info\n";
+    EXPECT_THROW(refuse_dotenv_in_data_dir(root / "data" / ".env", (root / "data").string()), SettingError);
+    EXPECT_THROW(refuse_dotenv_in_data_dir(root / "data" / "sub" / ".env", (root / "data").string()), SettingError);
+    EXPECT_THROW(refuse_dotenv_in_data_dir(root / "data" / ".env", (root / "data").string() + "/"), SettingError);
+    EXPECT_THROW(refuse_dotenv_in_data_dir(root / "data" / "sub" / ".." / ".env", (root / "data2" / ".." / "data").string()),
+                 SettingError);
+    // Beside the data dir, or in a folder whose name merely starts like it: read as before.
+    EXPECT_NO_THROW(refuse_dotenv_in_data_dir(root / "data2" / ".env", (root / "data").string()));
+    EXPECT_NO_THROW(refuse_dotenv_in_data_dir(root / ".env", (root / "data").string()));
+    // A data dir that does not exist yet (first start) holds nothing.
+    EXPECT_NO_THROW(refuse_dotenv_in_data_dir(root / "data2" / ".env", (root / "new").string()));
+    fs::remove_all(root);
 }

@@ -120,7 +120,7 @@ def main():
     for a, lvl in ACTIONS:
         out(f'tatou_security_events_total{{action="{a}",level="{lvl}"}} {EVENTS.get(a, 0)}')
     simple("tatou_uploads_total", "Uploads by result.", "result",
-           ["accepted", "bad_type", "too_large", "empty", "parse_error", "bad_name"], {"accepted": 4})
+           ["accepted", "bad_type", "too_large", "empty", "parse_error", "bad_name", "quota"], {"accepted": 4})
     family("tatou_watermark_operations_total", "counter", "Watermark creations and reads by method and result.")
     for op in ["create", "read"]:
         for wm in WM_METHODS:

@@ -66,6 +66,11 @@ TEST(EofMethods, EveryRegisteredMethodRoundTripsOnGeneratedPdfs) {
             const auto out = method->embed(pdf, {"who leaked", "k", std::nullopt, std::nullopt});
             EXPECT_GE(out.size(), pdf.size());
             EXPECT_EQ(out.substr(0, 5), "%PDF-");
+            if (method->name() == "tatou-geometry") {
+                // Its codeword is read non-blind from the layout (src/leak), never as a secret.
+                EXPECT_THROW(method->read(out, "k"), SecretNotFound);
+                continue;
+            }
             EXPECT_EQ(method->read(out, "k"), "who leaked") << method->name();
         }
     }

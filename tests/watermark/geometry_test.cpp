@@ -2,12 +2,14 @@
 // the method promises (no glyph moves more than 0.6 pt, same pdftotext, rigid lines) hold on
 // the positioning styles real producers use.
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
+#include "core/crypto.hpp"
 #include "leak/text_pdf.hpp"
 #include "test_support.hpp"
 #include "watermark/methods/geometry.hpp"
@@ -151,4 +153,21 @@ TEST(Geometry, LayeredWithContentReadsTheSecretAndKeepsGeometry) {
     for (std::string line; std::getline(orig, line);)
         if (!line.empty()) expected += line + "\n";
     EXPECT_EQ(visible, expected);
+}
+
+// Issue 14, auth class 7: with a leaked copy, the original and the secret, each guess of the key
+// must cost an Argon2id derivation, not one HMAC. Re-derived here with libsodium directly.
+TEST(Geometry, CodewordKeyIsArgon2idStretched) {
+    std::string salt(crypto_pwhash_SALTBYTES, '\0');
+    const std::string salted = "tatou-geometry/v2 salt\nalice";
+    crypto_generichash(reinterpret_cast<unsigned char*>(salt.data()), salt.size(),
+                       reinterpret_cast<const unsigned char*>(salted.data()), salted.size(), nullptr, 0);
+    std::string stretched(32, '\0');
+    ASSERT_EQ(crypto_pwhash(reinterpret_cast<unsigned char*>(stretched.data()), stretched.size(), "k1", 2,
+                            reinterpret_cast<const unsigned char*>(salt.data()), 2, 19456u * 1024,
+                            crypto_pwhash_ALG_ARGON2ID13),
+              0);
+    EXPECT_EQ(geometry_key_material("k1", "alice"), tatou::crypto::hmac_sha256(stretched, "tatou-geometry/v2\nalice"));
+    // Not the hash-speed v1 material.
+    EXPECT_NE(geometry_key_material("k1", "alice"), tatou::crypto::hmac_sha256("k1", "tatou-geometry/v1\nalice"));
 }

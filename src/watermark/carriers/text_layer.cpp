@@ -134,7 +134,7 @@ void collect_shown_text(std::vector<QPDFPageObjectHelper>& pages, Budget& budget
     for (auto& page : pages) {
         budget.check_time();
         const std::string content = page_content(page, budget);
-        if (content.find(kEnvelopeMarker) == std::string::npos && content.find("TJ") == std::string::npos)
+        if (content.find(kEnvelopePrefix) == std::string::npos && content.find("TJ") == std::string::npos)
             continue;  // neither a whole token nor a split one can be here
         for (const auto& text : shown_text_blocks(content)) {
             reader.scan(text);

@@ -1,8 +1,11 @@
 #include "watermark/methods/geometry.hpp"
 
+#include <sodium.h>
+
 #include <cstdio>
 
 #include "core/crypto.hpp"
+#include "watermark/envelope.hpp"
 #include "watermark/pdf_doc.hpp"
 #include "watermark/text_geometry.hpp"
 
@@ -14,13 +17,12 @@ bool position_ok(std::optional<std::string_view> position) {
     return !position || position->empty() || *position == "all";
 }
 
-// Two codeword bits per line: the sign of its horizontal and of its vertical shift. The key
-// and secret are mixed by HMAC so that neither alone, nor another version's codeword, predicts
-// them; lines are numbered per page from the top.
+// Two codeword bits per line: the sign of its horizontal and of its vertical shift, from
+// geometry_key_material (key stretched by Argon2id, mixed with the secret) so that neither
+// alone, nor another version's codeword, predicts them; lines are numbered per page from the top.
 class Codeword {
 public:
-    Codeword(std::string_view key, std::string_view secret)
-        : material_(crypto::hmac_sha256(key, "tatou-geometry/v1\n" + std::string(secret))) {}
+    Codeword(std::string_view key, std::string_view secret) : material_(geometry_key_material(key, secret)) {}
 
     Offset line(std::size_t page, std::size_t line) const {
         const std::string h = crypto::hmac_sha256(material_, std::to_string(page) + ":" + std::to_string(line));
@@ -58,6 +60,18 @@ std::string fmt(double v) {
 }
 
 }  // namespace
+
+std::string geometry_key_material(std::string_view key, std::string_view secret) {
+    // The salt comes from the secret: one per version, and nothing the copy has to carry.
+    std::string salt(crypto_pwhash_SALTBYTES, '\0');
+    const std::string salted = "tatou-geometry/v2 salt\n" + std::string(secret);
+    crypto_generichash(reinterpret_cast<unsigned char*>(salt.data()), salt.size(),
+                       reinterpret_cast<const unsigned char*>(salted.data()), salted.size(), nullptr, 0);
+    std::string stretched = derive_key_argon2id(key, salt, kWatermarkKdf);
+    std::string material = crypto::hmac_sha256(stretched, "tatou-geometry/v2\n" + std::string(secret));
+    sodium_memzero(stretched.data(), stretched.size());
+    return material;
+}
 
 bool GeometryMethod::applicable(std::string_view pdf, std::optional<std::string_view> position) const {
     if (!position_ok(position)) return false;

@@ -1,7 +1,7 @@
 #pragma once
 // tatou-geometry: a per-version codeword carried by where the visible text is drawn. Every text
 // line of every page moves by ±kShift points across and ±kShift points up or down, the signs
-// being bits of a keyed pseudo-random codeword (HMAC-SHA256 of key and secret). The glyphs,
+// being bits of a keyed pseudo-random codeword (HMAC-SHA256 under the Argon2id-stretched key). The glyphs,
 // strings and order stay as they were, so text extraction is unchanged, and a line moves at most
 // √2·kShift < 0.6 pt. Printing, scanning, screenshots and re-distilling keep the geometry; the
 // codeword is read back non-blind by src/leak, which compares a leak with the original and with
@@ -33,6 +33,14 @@ private:
     std::string_view usage_;
     std::unique_ptr<Method> layered_;
 };
+
+// The codeword's key material for one version: HMAC-SHA256 keyed by Argon2id(key, salt) at the
+// sealed tokens' cost (kWatermarkKdf, envelope.hpp), salt = BLAKE2b-128 of the secret. Whoever
+// holds a leaked copy, the original and the secret would otherwise test guesses of the key
+// against the line shifts at HMAC speed (issue 14, auth class 7). Versions made with the
+// HMAC-only v1 derivation need no change: leaks are identified by comparing layouts (src/leak),
+// never by re-deriving a codeword from the key.
+std::string geometry_key_material(std::string_view key, std::string_view secret);
 
 // The visible text layout of every page as lines of text:
 //   page <index> <llx> <lly> <urx> <ury> <rotate>   (crop box, points)
