@@ -3,17 +3,21 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 
 #include "config/settings.hpp"
+#include "core/build_info.hpp"
 #include "core/accounts.hpp"
 #include "core/documents.hpp"
 #include "core/error.hpp"
 #include "core/versions.hpp"
 #include "jail/jailed.hpp"
+#include "ops/bundle_manifest.hpp"
 #include "leak/identify.hpp"
 #include "cli/serve.hpp"
 #include "store/db_url.hpp"
@@ -30,6 +34,39 @@ int fail(const std::string& message) {
     return 2;
 }
 
+// The report folder must be new or empty, like an evidence bundle, so nothing unsealed rides along.
+void check_report_dir(const std::filesystem::path& dir) {
+    if (std::filesystem::exists(dir) &&
+        (!std::filesystem::is_directory(dir) || !std::filesystem::is_empty(dir)))
+        throw std::runtime_error("--report " + dir.string() + " must be a new or empty folder");
+}
+
+void write_file(const std::filesystem::path& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
+}
+
+void write_report(const std::filesystem::path& dir, const config::Settings& s, const std::string& owner,
+                  const std::string& leak_name, const std::string& leak, const nlohmann::json& answer) {
+    std::filesystem::create_directories(dir);
+    const std::string stored = "leak" + std::filesystem::path(leak_name).extension().string();
+    const nlohmann::json report = {
+        {"kind", "tatou leak attribution report"},
+        {"tool", {{"name", "tatou leak identify"}, {"version", TATOU_VERSION}, {"commit", build_info::commit}}},
+        {"created_at_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count()},
+        {"owner", owner},
+        {"leak_file", stored},
+        {"leak_name", std::filesystem::path(leak_name).filename().string()},
+        {"how_to_verify", "tatou ir verify-bundle <this folder> --public-key ir-signing.pub; then sha256 of " +
+                              stored + " equals result.leak_sha256"},
+        {"result", answer}};
+    write_file(dir / stored, leak);
+    write_file(dir / "attribution.json", report.dump(2) + "\n");
+    ops::seal_bundle(dir, ops::load_or_create_signing_key(s.data_dir));
+}
+
 }  // namespace
 
 void add_leak_command(CLI::App& app, LeakArgs& args) {
@@ -39,6 +76,7 @@ void add_leak_command(CLI::App& app, LeakArgs& args) {
     identify->add_option("--owner", args.owner, "email of the documents' owner")->required();
     identify->add_option("--document-id", args.document_id, "the document the leak shows (default: search)");
     identify->add_option("file", args.file, "the leaked PDF, PNG, JPEG or TIFF")->required();
+    identify->add_option("--report", args.report, "new or empty folder: also write a signed attribution report there");
     leak->require_subcommand(1);
 }
 
@@ -50,6 +88,13 @@ int run_leak(const CLI::App&, const LeakArgs& args) {
         s = config::resolve(raw);
     } catch (const std::exception& e) {
         return fail(std::string("invalid setting ") + e.what());
+    }
+    if (!args.report.empty()) {
+        try {
+            check_report_dir(args.report);
+        } catch (const std::exception& e) {
+            return fail(e.what());
+        }
     }
     std::ifstream in(args.file, std::ios::binary);
     if (!in) return fail("cannot read " + args.file);
@@ -87,6 +132,7 @@ int run_leak(const CLI::App&, const LeakArgs& args) {
         std::optional<DocumentId> doc;
         if (args.document_id > 0) doc = args.document_id;
         const auto out = service.identify(user->id, doc, leak);
+        if (!args.report.empty()) write_report(args.report, s, args.owner, args.file, leak, out);
         std::cout << out.dump(2) << "\n";
         return out["verdict"] == "attributed" ? 0 : 1;
     } catch (const Error& e) {

@@ -67,9 +67,12 @@ nlohmann::json LeakService::identify(UserId owner, std::optional<DocumentId> doc
                           {"null_model", "Under the hypothesis that the leak is not from a version, that version's "
                                          "codeword signs are independent fair coins given the measurements; "
                                          "Hoeffding bounds P(score >= s) by exp(-s^2/2); the union bound over the "
-                                         "versions compared multiplies by their number."}};
+                                         "versions compared multiplies by their number, and by the leak's pages plus one when a "
+                                         "leak of several pages is also judged page by page (collusion); every "
+                                         "version at or under the threshold is named."}};
     if (!best) {
         out["verdict"] = "inconclusive";
+        out["attributed_to"] = nlohmann::json::array();
         out["document_id"] = document ? nlohmann::json(*document) : nlohmann::json(nullptr);
         out["pages_matched"] = 0;
         out["versions_compared"] = 0;
@@ -81,44 +84,75 @@ nlohmann::json LeakService::identify(UserId owner, std::optional<DocumentId> doc
     auto versions = versions_.list(owner, best->doc.id);
     if (versions.size() > settings_.max_versions) versions.resize(settings_.max_versions);
     for (const auto& v : versions) {
-        std::string bytes;
-        if (!files_.read(v.path, bytes)) continue;
-        try {
-            Codeword code = codeword(best->layout, parse_layout(jail::layout_in_jail(jail_, bytes)));
-            if (carries_code(code)) codes.push_back({v.id, v.intended_for, v.method, std::move(code)});
-        } catch (const std::exception& e) {
-            spdlog::warn("leak identification skipped version {}: {}", v.id, e.what());
+        const std::string cache_key = best->doc.sha256 + '\n' + std::to_string(v.id) + '\n' + v.path;
+        std::optional<Codeword> code;
+        {
+            std::lock_guard lock(codes_mu_);
+            if (auto it = codes_.find(cache_key); it != codes_.end()) code = it->second;
         }
+        if (!code) {
+            std::string bytes;
+            if (!files_.read(v.path, bytes)) continue;
+            try {
+                code = codeword(best->layout, parse_layout(jail::layout_in_jail(jail_, bytes)));
+            } catch (const std::exception& e) {
+                spdlog::warn("leak identification skipped version {}: {}", v.id, e.what());
+                continue;
+            }
+            std::lock_guard lock(codes_mu_);
+            if (codes_.size() >= kMaxCachedCodes) codes_.clear();
+            codes_.emplace(cache_key, *code);
+        }
+        if (carries_code(*code)) codes.push_back({v.id, v.intended_for, v.method, std::move(*code)});
     }
-    auto ranked = score_versions(best->evidence, codes);
-    nlohmann::json candidates = nlohmann::json::array();
-    for (std::size_t i = 0; i < ranked.size() && i < settings_.max_candidates; ++i) {
-        const auto& c = ranked[i];
-        candidates.push_back({{"version_id", c.version_id},
+    const auto result = attribute(best->evidence, codes, settings_.attribution_threshold);
+    const auto& ranked = result.ranked;
+    auto candidate_json = [](const Candidate& c) {
+        return nlohmann::json{{"version_id", c.version_id},
                               {"intended_for", c.intended_for},
                               {"method", c.method},
                               {"score", c.score},
                               {"false_match_probability", c.false_match_probability},
-                              {"measurements", c.terms}});
-    }
+                              {"measurements", c.terms}};
+    };
+    nlohmann::json candidates = nlohmann::json::array();
+    for (std::size_t i = 0; i < ranked.size() && i < settings_.max_candidates; ++i)
+        candidates.push_back(candidate_json(ranked[i]));
     nlohmann::json pages = nlohmann::json::array();
-    for (const auto& e : best->evidence)
-        pages.push_back({{"leak_page", e.leak_index},
-                         {"page", e.page},
-                         {"lines_measured", e.lines.size()},
-                         {"lines_on_page", best->layout.pages[e.page].lines.size()},
-                         {"feature_inliers", e.inliers},
-                         {"scale", e.scale},
-                         {"rotation_degrees", e.rotation_deg}});
+    for (std::size_t i = 0; i < best->evidence.size(); ++i) {
+        const auto& e = best->evidence[i];
+        nlohmann::json page = {{"leak_page", e.leak_index},
+                               {"page", e.page},
+                               {"lines_measured", e.lines.size()},
+                               {"lines_on_page", best->layout.pages[e.page].lines.size()},
+                               {"feature_inliers", e.inliers},
+                               {"scale", e.scale},
+                               {"rotation_degrees", e.rotation_deg}};
+        // A leak of several pages is also judged page by page: mixed copies name each leaker.
+        if (i < result.pages.size() && !result.pages[i].ranked.empty()) {
+            const auto& top = result.pages[i].ranked.front();
+            page["best_candidate"] = candidate_json(top);
+            page["attributed"] = top.false_match_probability <= settings_.attribution_threshold;
+        }
+        pages.push_back(std::move(page));
+    }
+    nlohmann::json named = nlohmann::json::array();
+    for (const auto& n : result.named)
+        named.push_back({{"version_id", n.version_id},
+                         {"intended_for", n.intended_for},
+                         {"false_match_probability", n.false_match_probability},
+                         {"leak_pages", n.leak_pages}});
     nlohmann::json unmarkable = nlohmann::json::array();
     for (std::size_t p = 0; p < best->layout.pages.size(); ++p)
         if (best->layout.pages[p].lines.empty()) unmarkable.push_back(p);
-    const bool named = !ranked.empty() && ranked[0].false_match_probability <= settings_.attribution_threshold;
-    out["verdict"] = named ? "attributed" : "inconclusive";
+    const bool is_named = !result.named.empty();
+    out["verdict"] = is_named ? "attributed" : "inconclusive";
     out["document_id"] = best->doc.id;
     out["pages_matched"] = best->evidence.size();
     out["versions_compared"] = codes.size();
+    out["tests_in_union_bound"] = result.tests;
     out["candidates"] = std::move(candidates);
+    out["attributed_to"] = std::move(named);
     out["pages"] = std::move(pages);
     out["pages_not_markable"] = std::move(unmarkable);
     return out;

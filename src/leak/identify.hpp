@@ -6,8 +6,10 @@
 // given only when the false-match probability is at most the attribution threshold.
 #include <nlohmann/json.hpp>
 
+#include <mutex>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/documents.hpp"
 #include "core/versions.hpp"
@@ -43,6 +45,13 @@ private:
     const FileStore& files_;
     jail::PdfJail& jail_;
     LeakSettings settings_;
+
+    // Each version's codeword, keyed by the original's SHA-256 and the version's id and stored
+    // file (random, never reused, never rewritten): reading every version's layout in the jail
+    // is most of an identification among many versions, and it cannot change.
+    static constexpr std::size_t kMaxCachedCodes = 200000;
+    std::mutex codes_mu_;
+    std::unordered_map<std::string, Codeword> codes_;
 };
 
 }  // namespace tatou::leak

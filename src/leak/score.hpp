@@ -10,6 +10,12 @@
 // compared, the probability that any innocent version scores s or more is at most
 // N·exp(-s²/2) (union bound): that is the false_match_probability reported. It is checked
 // empirically on unwatermarked originals and never-issued codewords (tests/leak, bench).
+//
+// Collusion: a leak of several pages may mix recipients' copies, so each page is also scored on
+// its own. The family of tests is then the versions × (each page, and the whole leak), and every
+// probability is multiplied by that count, so the chance that any innocent version is named by
+// any test stays at most the reported probability. Every version at or under the threshold is
+// named (averaged copies can name both), since the bound covers all innocents at once.
 #include <string>
 #include <vector>
 
@@ -32,8 +38,31 @@ struct Candidate {
     int terms = 0;  // measured line-axis pairs the codeword covers
 };
 
-// Ranked, best first; `compared` is N in the union bound (at least candidates.size()).
-std::vector<Candidate> score_versions(const std::vector<PageEvidence>& evidence, const std::vector<VersionCode>& versions);
+// Ranked, best first; `compared` is N in the union bound (0: versions.size()).
+std::vector<Candidate> score_versions(const std::vector<PageEvidence>& evidence, const std::vector<VersionCode>& versions,
+                                      std::size_t compared = 0);
+
+struct PageAttribution {
+    int leak_index = 0, page = 0;
+    std::vector<Candidate> ranked;  // this page's measurements alone
+};
+
+struct Named {
+    long long version_id = 0;
+    std::string intended_for;
+    double false_match_probability = 1;  // the smallest of the tests that named it
+    std::vector<int> leak_pages;         // pages that name it on their own
+};
+
+struct Attribution {
+    std::vector<Candidate> ranked;       // the whole leak
+    std::vector<PageAttribution> pages;  // one per measured page when there are two or more
+    std::vector<Named> named;            // every version at or under the threshold, best first
+    std::size_t tests = 0;               // the union bound's multiplier
+};
+
+Attribution attribute(const std::vector<PageEvidence>& evidence, const std::vector<VersionCode>& versions,
+                      double threshold);
 
 double false_match_probability(double score, std::size_t compared);
 

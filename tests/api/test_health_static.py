@@ -156,12 +156,22 @@ class NotFoundAndMethodTests(CommonAssertions):
 
 class StaticPageTests(CommonAssertions):
     def test_pages(self):
-        for path in ("/", "/index.html", "/login.html", "/signup.html", "/documents.html"):
+        for path in ("/", "/index.html", "/login.html", "/signup.html", "/documents.html", "/leak.html"):
             r = http.get(server.url(path))
             self.assertEqual(r.status_code, 200, h.describe(r))
             self.assertIn("text/html", r.headers.get("Content-Type", ""))
             self.assertIn(b"<", r.content)
             self.assert_security_headers(r.headers, path)
+
+    def test_identify_a_leak_page_posts_the_file_and_shows_candidates(self):
+        page = http.get(server.url("/leak.html")).text
+        self.assertIn('src="js/leak.js"', page)
+        self.assertIn('id="leak-file"', page)
+        js = http.get(server.url("/js/leak.js"))
+        self.assertEqual(js.status_code, 200, h.describe(js))
+        self.assertIn('"/api/identify-leak"', js.text)
+        self.assertNotIn("innerHTML", js.text)  # server text only through textContent
+        self.assertIn('href="leak.html"', http.get(server.url("/documents.html")).text)
 
     def test_stylesheet(self):
         r = http.get(server.url("/style.css"))

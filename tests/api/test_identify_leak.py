@@ -3,6 +3,9 @@ document, tatou-geometry issues copies, poppler's pdftoppm plays the leaker (ras
 PNG), and the server must name the right recipient with a tiny false-match probability, say
 `inconclusive` for an unwatermarked copy or another document, and answer 4xx JSON to garbage."""
 
+import hashlib
+import json
+import os
 import random
 import subprocess
 import tempfile
@@ -184,6 +187,165 @@ class IdentifyLeakTests(h.ApiTestCase):
         doc = h.upload_ok(server, self.token, data=textless_pdf(), name="picture")
         r = h.create_watermark(server, self.token, doc["id"], method="tatou-geometry")
         self.assert_error(r, 400)
+
+
+class CollusionTests(h.ApiTestCase):
+    """Two recipients pool their copies: pages mixed from both (each leaker named on its page), or
+    the two renders averaged pixel-wise (a colluder named, or `inconclusive`; never an innocent)."""
+
+    @classmethod
+    def setUpClass(cls):
+        _, _, cls.token = h.new_user(server)
+        cls.doc = h.upload_ok(server, cls.token, data=ghostscript_pdf(5, pages=2), name="two-pages")
+        cls.versions = [h.create_watermark_ok(server, cls.token, cls.doc["id"], method="tatou-geometry",
+                                              intended_for=f"colluder-{i}@example.com", secret=f"c{i}",
+                                              key=f"collusion-key-{i}") for i in range(5)]
+        cls.copies = [http.get(server.url(f"/api/get-version/{v['link']}")).content for v in cls.versions]
+
+    def identify(self, data, filename, content_type):
+        r = http.post(server.url("/api/identify-leak"), files={
+            "file": (filename, data, content_type), "document_id": (None, str(self.doc["id"]))},
+            headers=h.auth(self.token), timeout=120)
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        return r.json()
+
+    def assert_only_colluders(self, body, colluders):
+        ids = {v["id"] for v in colluders}
+        for named in body["attributed_to"]:
+            self.assertIn(named["version_id"], ids, body)
+            self.assertLessEqual(named["false_match_probability"], 1e-6)
+        if body["verdict"] == "attributed":
+            self.assertTrue(body["attributed_to"], body)
+        else:
+            self.assertEqual(body["attributed_to"], [], body)
+
+    def test_pages_mixed_from_two_copies_name_both_page_by_page(self):
+        alice, bob = self.versions[1], self.versions[3]
+        with tempfile.TemporaryDirectory() as d:
+            a, b, mixed = Path(d) / "a.pdf", Path(d) / "b.pdf", Path(d) / "m.pdf"
+            a.write_bytes(self.copies[1])
+            b.write_bytes(self.copies[3])
+            r = subprocess.run(["qpdf", "--empty", "--pages", str(a), "1", str(b), "2", "--", str(mixed)],
+                               timeout=60)
+            self.assertIn(r.returncode, (0, 3))
+            body = self.identify(mixed.read_bytes(), "mixed.pdf", "application/pdf")
+        self.assertEqual(body["verdict"], "attributed", body)
+        self.assertEqual(body["pages_matched"], 2)
+        self.assertEqual(body["tests_in_union_bound"], 5 * 3)  # versions × (two pages + the whole leak)
+        named = {n["version_id"]: n for n in body["attributed_to"]}
+        self.assertEqual(set(named), {alice["id"], bob["id"]}, body)
+        self.assertEqual(named[alice["id"]]["leak_pages"], [0])
+        self.assertEqual(named[bob["id"]]["leak_pages"], [1])
+        by_page = {p["leak_page"]: p for p in body["pages"]}
+        self.assertEqual(by_page[0]["best_candidate"]["version_id"], alice["id"])
+        self.assertEqual(by_page[1]["best_candidate"]["version_id"], bob["id"])
+        self.assertTrue(by_page[0]["attributed"] and by_page[1]["attributed"])
+        self.assert_only_colluders(body, [alice, bob])
+
+    def test_two_copies_averaged_pixel_wise_never_name_an_innocent(self):
+        alice, bob = self.versions[0], self.versions[4]
+        a = pdftoppm(self.copies[0], "-r", "150", "-png", suffix=".png")
+        b = pdftoppm(self.copies[4], "-r", "150", "-png", suffix=".png")
+        with tempfile.TemporaryDirectory() as d:
+            pa, pb, out = Path(d) / "a.png", Path(d) / "b.png", Path(d) / "avg.png"
+            pa.write_bytes(a)
+            pb.write_bytes(b)
+            subprocess.run(["/usr/bin/convert", str(pa), str(pb), "-evaluate-sequence", "mean", str(out)],
+                           check=True, timeout=60)
+            body = self.identify(out.read_bytes(), "avg.png", "image/png")
+        self.assertEqual(body["pages_matched"], 1)
+        self.assert_only_colluders(body, [alice, bob])
+        # Averaging halves each colluder's signal: on one 40-line page that is short of the 1e-6 bar
+        # (it answers `inconclusive`), but the two colluders still rank above every innocent.
+        self.assertEqual({c["version_id"] for c in body["candidates"][:2]}, {alice["id"], bob["id"]}, body)
+        for innocent in body["candidates"][2:]:
+            self.assertGreater(innocent["false_match_probability"], 1e-3, body)
+
+
+class CodewordCacheTests(h.ApiTestCase):
+    """The server keeps each version's codeword between identifications; a document deleted and
+    uploaded again (same bytes, new versions, possibly reused ids) must never be judged with the
+    old versions' codes."""
+
+    def issue(self, token, doc, tag):
+        return [h.create_watermark_ok(server, token, doc["id"], method="tatou-geometry",
+                                      intended_for=f"{tag}-{i}@example.com", secret=f"{tag} {i}",
+                                      key=f"{tag}-key-{i}-xxxx") for i in range(3)]
+
+    def identify(self, token, doc, version):
+        pdf = http.get(server.url(f"/api/get-version/{version['link']}")).content
+        leak = pdftoppm(pdf, "-r", "150", "-png", suffix=".png")
+        r = http.post(server.url("/api/identify-leak"), files={
+            "file": ("l.png", leak, "image/png"), "document_id": (None, str(doc["id"]))},
+            headers=h.auth(token), timeout=120)
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        return r.json()
+
+    def test_repeated_and_reissued_after_delete(self):
+        _, _, token = h.new_user(server)
+        original = ghostscript_pdf(11)
+        doc = h.upload_ok(server, token, data=original, name="cached")
+        old = self.issue(token, doc, "old")
+        first = self.identify(token, doc, old[1])
+        second = self.identify(token, doc, old[1])
+        self.assertEqual(first["verdict"], "attributed", first)
+        self.assertEqual(first["attributed_to"], second["attributed_to"])
+        self.assertEqual([c["version_id"] for c in first["candidates"]], [c["version_id"] for c in second["candidates"]])
+        r = http.delete(server.url(f"/api/delete-document/{doc['id']}"), headers=h.auth(token))
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        again = h.upload_ok(server, token, data=original, name="cached-again")
+        new = self.issue(token, again, "new")
+        body = self.identify(token, again, new[2])
+        self.assertEqual(body["verdict"], "attributed", body)
+        self.assertEqual([n["intended_for"] for n in body["attributed_to"]], ["new-2@example.com"], body)
+        self.assertEqual(body["versions_compared"], 3)
+
+
+class CliReportTests(h.ApiTestCase):
+    """`tatou leak identify` on the server's data, and its signed report: a third party verifies it
+    offline with the pinned key, and any edit to the named recipient breaks the seal."""
+
+    def cli(self, *args):
+        env = dict(os.environ)
+        env.update(server.env)
+        return subprocess.run([h.TATOU_BIN, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=env, timeout=300)
+
+    def test_signed_report_verifies_offline_and_edits_are_caught(self):
+        email, _, token = h.new_user(server)
+        doc = h.upload_ok(server, token, data=ghostscript_pdf(21), name="report-doc")
+        versions = [h.create_watermark_ok(server, token, doc["id"], method="tatou-geometry",
+                                          intended_for=f"reported-{i}@example.com", secret=f"r{i}",
+                                          key=f"report-key-{i}-xx") for i in range(3)]
+        pdf = http.get(server.url(f"/api/get-version/{versions[2]['link']}")).content
+        leak = pdftoppm(pdf, "-r", "150", "-jpeg", "-jpegopt", "quality=75", suffix=".jpg")
+        with tempfile.TemporaryDirectory() as d:
+            leak_path, report = Path(d) / "leak.jpg", Path(d) / "report"
+            leak_path.write_bytes(leak)
+            r = self.cli("leak", "identify", "--data-dir", server.datadir, "--owner", email,
+                         "--document-id", str(doc["id"]), "--report", str(report), str(leak_path))
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            answer = json.loads(r.stdout)
+            self.assertEqual(answer["verdict"], "attributed")
+            self.assertEqual(answer["attributed_to"][0]["intended_for"], "reported-2@example.com")
+            saved = json.loads((report / "attribution.json").read_text())
+            self.assertEqual(saved["result"], answer)
+            self.assertEqual(saved["tool"]["name"], "tatou leak identify")
+            self.assertEqual(hashlib.sha256((report / saved["leak_file"]).read_bytes()).hexdigest(),
+                             answer["leak_sha256"])
+            pub = str(Path(server.datadir) / "ir-signing.pub")
+            ok = self.cli("ir", "verify-bundle", str(report), "--public-key", pub)
+            self.assertEqual(ok.returncode, 0, ok.stdout.decode() + ok.stderr.decode())
+            # A forger names someone else: the manifest no longer matches.
+            text = (report / "attribution.json").read_text().replace("reported-2@example.com", "reported-0@example.com")
+            (report / "attribution.json").write_text(text)
+            bad = self.cli("ir", "verify-bundle", str(report), "--public-key", pub)
+            self.assertNotEqual(bad.returncode, 0, bad.stdout.decode())
+            # The report folder must be new or empty.
+            again = self.cli("leak", "identify", "--data-dir", server.datadir, "--owner", email,
+                             "--report", str(report), str(leak_path))
+            self.assertEqual(again.returncode, 2, again.stderr.decode())
+            self.assertIn("new or empty", again.stderr.decode())
 
 
 if __name__ == "__main__":
