@@ -72,6 +72,9 @@ ContainmentService::ContainmentService(Store& store)
     : store_(store), current_(std::make_shared<ContainmentSnapshot>()) {}
 
 void ContainmentService::refresh() {
+    // One refresh at a time, reads and install together: otherwise the periodic refresh could read
+    // the tables before an operator's unblock and install that stale view after the unblock's own.
+    std::lock_guard serial(refresh_mu_);
     auto next = std::make_shared<ContainmentSnapshot>();
     const auto now = unix_now();
     for (const auto& [user, until] : store_.account_locks())

@@ -64,6 +64,7 @@ private:
     std::atomic<bool> any_blocks_{false}, any_locks_{false}, read_only_{false};
     std::atomic<int> token_generation_{1};
     mutable std::mutex mu_;
+    std::mutex refresh_mu_;  // serialises refresh(): snapshots are installed in the order they were read
     std::shared_ptr<const ContainmentSnapshot> current_;
 };
 
