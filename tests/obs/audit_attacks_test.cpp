@@ -11,6 +11,7 @@
 #include "obs/audit_chain.hpp"
 #include "obs/audit_log.hpp"
 #include "obs/telemetry.hpp"
+#include "audit_events.hpp"
 #include "test_support.hpp"
 
 using namespace tatou;
@@ -42,22 +43,6 @@ std::string joined(const std::vector<std::string>& lines, std::size_t from = 0, 
     return out;
 }
 
-Event failure(int i) {
-    Event e;
-    e.action = Action::authn_login_fail;
-    e.outcome = Outcome::failure;
-    e.reason = Reason::bad_credentials;
-    e.status = 401;
-    RequestInfo r;
-    r.request_id = "attack-" + std::to_string(i);
-    r.method = "POST";
-    r.path = "/api/login";
-    r.route = "/api/login";
-    r.source_ip = "127.0.0.1";
-    e.request = r;
-    return e;
-}
-
 struct Host {
     test::TempDir dir;
     fs::path file = dir.path() / "log" / "audit.jsonl";
@@ -73,7 +58,7 @@ struct Host {
     }
     void write(int n) {
         AuditLog log(config());
-        for (int i = 0; i < n; ++i) log.emit(failure(i));
+        for (int i = 0; i < n; ++i) log.emit(test::login_failure(i));
         log.stop();
     }
     VerifyKey key() const { return *decode_verify_key(slurp(file.parent_path() / "audit-verify.key")); }
@@ -103,11 +88,11 @@ TEST(AuditAttack, HeadTruncationIsCaught) {
 TEST(AuditAttack, EverythingDeletedWhileTheServerGoesOnIsCaught) {
     Host h;
     AuditLog log(h.config());
-    for (int i = 0; i < 6; ++i) log.emit(failure(i));
+    for (int i = 0; i < 6; ++i) log.emit(test::login_failure(i));
     for (int i = 0; i < 200 && log.stats().written < 6; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     fs::remove(h.file);
     fs::remove(h.checkpoints());
-    for (int i = 6; i < 12; ++i) log.emit(failure(i));
+    for (int i = 6; i < 12; ++i) log.emit(test::login_failure(i));
     log.stop();
     const auto r = verify_chain({h.file}, h.key());
     EXPECT_FALSE(r.ok) << "records " << r.first_sequence << ".." << r.last_sequence << " verified without their prefix";
@@ -120,7 +105,7 @@ TEST(AuditAttack, FullQueueLeavesAGapRecordWithTheCount) {
     std::uint64_t dropped = 0;
     {
         AuditLog log(c);
-        for (int i = 0; i < 2000; ++i) log.emit(failure(i));
+        for (int i = 0; i < 2000; ++i) log.emit(test::login_failure(i));
         log.stop();
         dropped = log.stats().dropped.load();
     }
@@ -188,12 +173,12 @@ TEST(AuditAttack, FilesDeletedUnderTheWriterMarkTheChainInvalid) {
     Host h;
     {
         AuditLog log(h.config());
-        log.emit(failure(0));
+        log.emit(test::login_failure(0));
         for (int i = 0; i < 200 && log.stats().written < 1; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         EXPECT_TRUE(log.stats().chain_valid);
         fs::remove(h.file);
-        log.emit(failure(1));
+        log.emit(test::login_failure(1));
         for (int i = 0; i < 200 && log.stats().written < 2; ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         EXPECT_FALSE(log.stats().chain_valid) << "the log was deleted under the writer and nothing noticed";

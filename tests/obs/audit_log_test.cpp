@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "obs/audit_chain.hpp"
+#include "audit_events.hpp"
 #include "test_support.hpp"
 
 using namespace tatou;
@@ -41,22 +42,6 @@ std::string joined(const std::vector<std::string>& lines) {
     return out;
 }
 
-Event login_failure(int i) {
-    Event e;
-    e.action = Action::authn_login_fail;
-    e.outcome = Outcome::failure;
-    e.reason = Reason::bad_credentials;
-    e.status = 401;
-    RequestInfo r;
-    r.request_id = "req-" + std::to_string(i);
-    r.method = "POST";
-    r.path = "/api/login";
-    r.route = "/api/login";
-    r.source_ip = "127.0.0.1";
-    e.request = r;
-    return e;
-}
-
 struct Fixture {
     test::TempDir dir;
     fs::path file = dir.path() / "log" / "audit.jsonl";
@@ -73,7 +58,7 @@ struct Fixture {
     }
     void write(int n, AuditConfig c) {
         AuditLog log(c);
-        for (int i = 0; i < n; ++i) log.emit(login_failure(i));
+        for (int i = 0; i < n; ++i) log.emit(test::login_failure(i));
         log.stop();
     }
     void write(int n) { write(n, config()); }
@@ -213,13 +198,13 @@ TEST(AuditLog, ChainContinuesAcrossRestartAndRotation) {
 TEST(AuditLog, WriteFailureIsCountedRefusesChangesAndRecordsTheGap) {
     Fixture f;
     AuditLog log(f.config());
-    log.emit(login_failure(1));
+    log.emit(test::login_failure(1));
     for (int i = 0; i < 100 && log.stats().written < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     // The disk "fills": the log file is replaced by one that refuses every write.
     const auto first_segment = f.dir.path() / "log" / "audit-part1.jsonl";
     fs::rename(f.file, first_segment);
     fs::create_symlink("/dev/full", f.file);
-    log.emit(login_failure(2));
+    log.emit(test::login_failure(2));
     for (int i = 0; i < 200 && log.writable(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_FALSE(log.writable());
     EXPECT_GT(log.stats().write_failures.load(), 0u);
