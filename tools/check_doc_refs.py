@@ -212,6 +212,8 @@ class Model:
                 glob.glob(os.path.join(root, "src", "store", "*.cpp")):
             other += open(p, encoding="utf-8").read()
         self.not_actions = set(re.findall(r"\b[a-z][a-z0-9_]*\b", other)) - self.vocabulary
+        # The limits table's field names (docs/limits.md).
+        self.not_actions |= set(re.findall(r"^\s+X\((\w+),", read("src", "config", "limits.hpp"), re.M))
         # CMake targets named tatou_* are not metrics.
         targets = set()
         for p in glob.glob(os.path.join(root, "**", "CMakeLists.txt"), recursive=True):

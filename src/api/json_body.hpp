@@ -9,10 +9,12 @@
 #include <string_view>
 
 #include "api/request.hpp"
+#include "config/limits.hpp"
 
 namespace tatou::api {
 
-inline constexpr std::size_t kMaxJsonBody = 64 * 1024;
+// The largest body any JSON route accepts; the transport refuses more per route before buffering.
+inline constexpr std::size_t kMaxJsonBody = config::Limits{}.rmap_body_bytes;
 inline constexpr int kMaxJsonDepth = 32;
 
 class JsonBody {

@@ -58,8 +58,8 @@ const Route kRoutes[] = {
     {"POST", "/api/read-watermark/:id", kUser, kHeavy, kJson, read_watermark, kRead},
     {"POST", "/api/identify-leak", kUser, kHeavy, Body::multipart, identify_leak, kRead},
     {"GET", "/api/get-watermarking-methods", kPublic, kIo, kJson, get_watermarking_methods, kQuiet},
-    {"POST", "/api/rmap-initiate", kPublic, kRmapPool, kJson, rmap_initiate, kRmap},
-    {"POST", "/api/rmap-get-link", kPublic, kRmapPool, kJson, rmap_get_link, kRmap},
+    {"POST", "/api/rmap-initiate", kPublic, kRmapPool, Body::rmap_json, rmap_initiate, kRmap},
+    {"POST", "/api/rmap-get-link", kPublic, kRmapPool, Body::rmap_json, rmap_get_link, kRmap},
 };
 
 // Logout and logout-all only end the caller's own sessions: during an incident (read-only

@@ -19,7 +19,9 @@ enum class Auth { none, user };
 //   heavy:   password hashing and PDF jobs; a user holds at most TATOU_USER_HEAVY_JOBS of them
 //   rmap:    the RMAP handshake, on its own small pool so its load never delays logins or uploads
 enum class Pool { io, queries, heavy, rmap };
-enum class Body { json_or_none, multipart };
+// What a route's body may be, and so how large (config::Limits): the transport refuses a larger
+// body when its headers arrive, before any of it is buffered (http/body_guard.hpp).
+enum class Body { json_or_none, rmap_json, multipart };
 
 using Handler = Reply (*)(Request&, Services&);
 

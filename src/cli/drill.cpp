@@ -23,14 +23,14 @@ void add_drill_command(CLI::App& app, DrillArgs& args) {
     run->add_option("--audit-key", o.audit_key, "audit verification key (default audit-verify.key beside the log)");
     run->add_flag("--disruptive", o.disruptive, "with all: also run rotate_key, which ends every session on the server");
     run->add_option("--honeytoken-link", o.honeytoken_link, "a decoy from the server's TATOU_HONEYTOKEN_LINKS");
-    run->add_option("--lock-after", o.lock_after, "the server's TATOU_LOCK_AFTER")->default_val(10);
-    run->add_option("--login-max-failures", o.login_max_failures, "the server's TATOU_LOGIN_MAX_FAILURES")->default_val(5);
-    run->add_option("--stuffing-accounts", o.stuffing_accounts, "the server's TATOU_STUFFING_ACCOUNTS")->default_val(10);
-    run->add_option("--detect-404", o.detect_404, "the server's TATOU_DETECT_404")->default_val(30);
-    run->add_option("--request-timeout", o.request_timeout, "the server's TATOU_REQUEST_TIMEOUT")->default_val(60);
-    run->add_option("--max-upload-bytes", o.max_upload_bytes, "the server's TATOU_MAX_UPLOAD_BYTES")->default_val(52428800);
-    run->add_option("--max-requests", o.max_requests, "cap on requests for the whole run")->default_val(1000);
-    run->add_option("--event-wait", o.event_wait_seconds, "seconds to wait for each audit event")->default_val(5);
+    run->add_option("--lock-after", o.lock_after, "the server's TATOU_LOCK_AFTER")->capture_default_str();
+    run->add_option("--login-max-failures", o.login_max_failures, "the server's TATOU_LOGIN_MAX_FAILURES")->capture_default_str();
+    run->add_option("--stuffing-accounts", o.stuffing_accounts, "the server's TATOU_STUFFING_ACCOUNTS")->capture_default_str();
+    run->add_option("--detect-404", o.detect_404, "the server's TATOU_DETECT_404")->capture_default_str();
+    run->add_option("--request-timeout", o.request_timeout, "the server's TATOU_REQUEST_TIMEOUT")->capture_default_str();
+    run->add_option("--max-upload-bytes", o.max_upload_bytes, "the server's TATOU_MAX_UPLOAD_BYTES")->capture_default_str();
+    run->add_option("--max-requests", o.max_requests, "cap on requests for the whole run")->capture_default_str();
+    run->add_option("--event-wait", o.event_wait_seconds, "seconds to wait for each audit event")->capture_default_str();
 }
 
 int run_drill(const CLI::App& app, const DrillArgs& args) {

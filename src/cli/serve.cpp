@@ -47,6 +47,8 @@ void add_serve_command(CLI::App& app, ServeFlags& flags) {
         serve->add_option_function<std::string>(
             "--" + spec.flag, [&flags, env = spec.env](const std::string& v) { flags.values[env] = v; }, help);
     }
+    serve->add_flag("--print-limits", flags.print_limits,
+                    "print the table of limits these settings give (Markdown, as in docs/limits.md) and exit");
 }
 
 namespace {
@@ -100,9 +102,9 @@ DbConfig db_config(const config::Settings& s) {
         }
     }
     // Every I/O thread and worker can hold a connection at once, plus two for housekeeping.
-    const auto pool = static_cast<std::size_t>(s.io_threads + s.workers + 2);
+    const auto pool = static_cast<std::size_t>(s.io_threads) + s.limits.heavy_workers + 2;
     // A dead server costs a request at most a third of its time limit (and never under 2 s).
-    return db_config_from_url(s.db_url, pool, std::max(2, s.request_timeout / 3));
+    return db_config_from_url(s.db_url, pool, std::max(2, static_cast<int>(s.limits.request_timeout_s / 3)));
 }
 
 namespace {
@@ -110,7 +112,7 @@ namespace {
 obs::AuditConfig audit_config(const config::Settings& s) {
     obs::AuditConfig c;
     c.file = s.audit_log;
-    c.max_bytes = s.audit_max_bytes;
+    c.max_bytes = s.limits.audit_max_bytes;
     c.max_age = std::chrono::seconds(s.audit_max_age);
     c.retention_days = s.audit_retention_days;
     c.heartbeat = std::chrono::seconds(s.audit_heartbeat);
@@ -177,15 +179,15 @@ private:
 
 jail::JailSettings pdf_jail_settings(const config::Settings& s) {
     jail::JailSettings j;
-    j.limits.wall_ms = static_cast<std::uint32_t>(s.pdf_job_ms);
-    j.limits.cpu_seconds = static_cast<std::uint32_t>((s.pdf_job_ms + 999) / 1000);
+    j.limits.wall_ms = static_cast<std::uint32_t>(s.limits.pdf_job_ms);
+    j.limits.cpu_seconds = static_cast<std::uint32_t>((s.limits.pdf_job_ms + 999) / 1000);
     // The setting is for parsing; a job that seals or opens a watermark also runs one Argon2id
     // derivation of the key (watermark/envelope.hpp), whose memory comes on top.
-    j.limits.memory_bytes = (static_cast<std::uint64_t>(s.pdf_job_memory_mb) << 20) +
+    j.limits.memory_bytes = (s.limits.pdf_job_memory_mb << 20) +
                             static_cast<std::uint64_t>(watermark::kWatermarkKdf.mem_kib) * 1024;
     // A job carries at most one stored PDF (an upload or a version) and a few short fields.
-    j.limits.max_input_bytes = s.max_upload_bytes + (1u << 20);
-    j.max_live_jobs = 2L * s.workers + 4;
+    j.limits.max_input_bytes = s.limits.upload_bytes + (1u << 20);
+    j.max_live_jobs = 2L * static_cast<long>(s.limits.heavy_workers) + 4;
     return j;
 }
 
@@ -211,13 +213,17 @@ int run_serve(const ServeFlags& flags) {
         auto raw = config::from_environment();
         for (const auto& [k, v] : flags.values) raw[k] = v;
         settings = config::resolve(raw);
+        if (flags.print_limits) {
+            std::cout << config::limits_markdown(settings.limits);
+            return 0;
+        }
         config::refuse_dotenv_in_data_dir(".env", settings.data_dir);
         spdlog::set_default_logger(spdlog::stderr_color_mt("tatou"));
         spdlog::set_level(spdlog::level::from_str(settings.log_level));
 
         prepare_dir(settings.data_dir, "TATOU_DATA_DIR");
         prepare_dir(settings.storage_dir, "TATOU_STORAGE_DIR");
-        files = std::make_unique<FileStore>(settings.storage_dir, settings.min_free_bytes);
+        files = std::make_unique<FileStore>(settings.storage_dir, settings.limits.min_free_bytes);
         try {
             store = std::make_unique<SqlStore>(db_config(settings));
         } catch (const Error& e) {
@@ -278,7 +284,10 @@ int run_serve(const ServeFlags& flags) {
     containment.refresh();
     accounts.set_containment(&containment);
     const Honeytokens honeytokens = honeytokens_of(settings);
-    DocumentService documents(*store, *files, pdf_inspector, settings.max_upload_bytes, honeytokens, settings.quota);
+    DocumentService documents(*store, *files, pdf_inspector, settings.limits.upload_bytes, honeytokens,
+                              StorageQuota{static_cast<std::int64_t>(settings.limits.quota_documents),
+                                           static_cast<std::int64_t>(settings.limits.quota_bytes),
+                                           static_cast<std::int64_t>(settings.limits.quota_versions)});
     VersionService versions(*store, *files, documents, methods, honeytokens);
     RmapKeys rmap_keys(RmapKeyConfig{settings.rmap_client_keys, settings.rmap_server_key, settings.rmap_passphrase,
                                      settings.rmap_document});
@@ -304,9 +313,9 @@ int run_serve(const ServeFlags& flags) {
                              settings.lock_after > 0, &metrics);
     leak::LeakSettings leak_settings;
     leak_settings.attribution_threshold = std::pow(10.0, -settings.leak_attribution_exponent);
-    leak_settings.worker.wall_ms = static_cast<unsigned>(settings.leak_job_ms);
-    leak_settings.worker.cpu_seconds = static_cast<unsigned>((settings.leak_job_ms + 999) / 1000);
-    leak_settings.max_leak_bytes = settings.max_upload_bytes;
+    leak_settings.worker.wall_ms = static_cast<unsigned>(settings.limits.leak_job_ms);
+    leak_settings.worker.cpu_seconds = static_cast<unsigned>((settings.limits.leak_job_ms + 999) / 1000);
+    leak_settings.max_leak_bytes = settings.limits.upload_bytes;
     leak::LeakService leak_service(documents, versions, *files, pdf_jail, leak_settings);
     Services services{*store, methods, accounts, documents, versions, rmap, rmap_keys, &telemetry, &containment,
                       &admin_token, &leak_service};
@@ -334,15 +343,7 @@ int run_serve(const ServeFlags& flags) {
     http.host = settings.listen.host;
     http.port = settings.listen.port;
     http.io_threads = static_cast<std::size_t>(settings.io_threads);
-    http.workers = static_cast<std::size_t>(settings.workers);
-    http.worker_queue = static_cast<std::size_t>(settings.worker_queue);
-    http.query_workers = static_cast<std::size_t>(settings.query_workers);
-    http.heavy_jobs_per_client = static_cast<std::size_t>(settings.heavy_jobs_per_client);
-    http.rmap_workers = static_cast<std::size_t>(settings.rmap_workers);
-    http.max_connections_per_source = static_cast<std::size_t>(settings.max_connections_per_source);
-    http.max_connections = static_cast<std::size_t>(settings.max_connections);
-    http.max_upload_bytes = settings.max_upload_bytes;
-    http.read_timeout = http.write_timeout = http.handle_timeout = std::chrono::seconds(settings.request_timeout);
+    http.limits = settings.limits;
     http.web_root = settings.web_dir.string();
     http.admin_host = settings.admin_listen.host;
     http.admin_port = settings.admin_listen.port;

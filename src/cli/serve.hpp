@@ -10,6 +10,7 @@ namespace tatou::cli {
 
 struct ServeFlags {
     std::map<std::string, std::string> values;  // env name -> flag value, for flags given
+    bool print_limits = false;  // print the limits these settings give (docs/limits.md) and exit
 };
 
 // The database connection for these settings (creates the SQLite file's folder when missing).

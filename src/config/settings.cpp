@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "config/limits.hpp"
 #include "core/validation.hpp"
 #include "store/db_url.hpp"
 
@@ -15,7 +16,9 @@ namespace tatou::config {
 
 namespace fs = std::filesystem;
 
-const std::vector<SettingSpec>& setting_specs() {
+namespace {
+
+const std::vector<SettingSpec>& plain_setting_specs() {
     static const std::vector<SettingSpec> specs = {
         {"TATOU_LISTEN", "listen", "", "127.0.0.1:5000", "public API listener (host:port)"},
         {"TATOU_ADMIN_LISTEN", "admin-listen", "", "127.0.0.1:9464", "private listener (host:port)"},
@@ -27,14 +30,6 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_TOKEN_KEY_FILE", "token-key-file", "", "{data}/token.key",
          "token key root written by `tatou admin rotate-key --new-root`; absent = derived from the server secret"},
         {"TATOU_TOKEN_TTL", "token-ttl", "TOKEN_TTL_SECONDS", "3600", "bearer token lifetime, seconds"},
-        {"TATOU_MAX_UPLOAD_BYTES", "max-upload-bytes", "", "52428800", "largest accepted upload, bytes"},
-        {"TATOU_MIN_FREE_BYTES", "min-free-bytes", "", "1073741824",
-         "uploads and new versions are refused (503) while the storage volume has less free; 0 = never"},
-        {"TATOU_QUOTA_DOCUMENTS", "quota-documents", "", "1000", "documents one user may keep; 0 = no limit"},
-        {"TATOU_QUOTA_BYTES", "quota-bytes", "", "2147483648",
-         "bytes of uploaded documents one user may keep; 0 = no limit"},
-        {"TATOU_QUOTA_VERSIONS", "quota-versions", "", "20000",
-         "watermarked versions one user may keep, all documents together; 0 = no limit"},
         {"TATOU_AUDIT_LOG", "audit-log", "", "{data}/log/audit.jsonl", "audit log (JSON lines)"},
         {"TATOU_RMAP_CLIENT_KEYS", "rmap-client-keys", "", "{data}/rmap/clients", "RMAP client public keys (*.asc)"},
         {"TATOU_RMAP_SERVER_KEY", "rmap-server-key", "", "{data}/rmap/server_priv.asc", "RMAP server private key"},
@@ -54,24 +49,8 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_LOG_LEVEL", "log-level", "", "info", "diagnostic log level: trace|debug|info|warn|error|off"},
         {"TATOU_WEB_DIR", "web-dir", "", TATOU_DEFAULT_WEB_DIR, "folder of the static web pages"},
         {"TATOU_IO_THREADS", "io-threads", "", "2", "HTTP I/O threads"},
-        {"TATOU_WORKERS", "workers", "", "4", "threads for CPU-heavy work (hashing, PDF, watermarking)"},
-        {"TATOU_HEAVY_JOBS_PER_CLIENT", "heavy-jobs-per-client", "", "2",
-         "heavy requests one bearer token or source address runs at once (more wait their turn)"},
-        {"TATOU_WORKER_QUEUE", "worker-queue", "", "64", "heavy requests queued before answering 503"},
-        {"TATOU_QUERY_WORKERS", "query-workers", "", "4",
-         "threads for database and file work (listings, downloads, logout, delete, static pages)"},
-        {"TATOU_RMAP_WORKERS", "rmap-workers", "", "1", "threads for RMAP, apart from logins and uploads"},
-        {"TATOU_MAX_CONNECTIONS", "max-connections", "", "1024", "simultaneous client connections"},
-        {"TATOU_MAX_CONNECTIONS_PER_SOURCE", "max-connections-per-source", "", "64",
-         "simultaneous connections from one address (trusted proxies exempt); 0 = no cap"},
-        {"TATOU_PDF_JOB_MS", "pdf-job-ms", "", "2000",
-         "wall-clock limit of one PDF job (parse, watermark, read) in the PDF jail, milliseconds"},
-        {"TATOU_PDF_JOB_MEMORY_MB", "pdf-job-memory-mb", "", "64",
-         "memory one PDF job may use beyond its input and output bytes, MiB"},
         {"TATOU_LEAK_ATTRIBUTION_EXPONENT", "leak-attribution-exponent", "", "6",
          "identify-leak names a recipient only when the false-match probability is at most 10^-N"},
-        {"TATOU_LEAK_JOB_MS", "leak-job-ms", "", "45000",
-         "wall-clock limit of one leak analysis (render, decode, register, measure), milliseconds"},
         {"TATOU_LOGIN_MAX_FAILURES", "login-max-failures", "", "5", "failed logins per (IP, email) per window"},
         {"TATOU_LOGIN_MAX_FAILURES_PER_IP", "login-max-failures-per-ip", "", "50", "failed logins per IP per window"},
         {"TATOU_LOGIN_WINDOW", "login-window", "", "60", "login throttling window, seconds"},
@@ -80,13 +59,11 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_SIGNUP_WINDOW", "signup-window", "", "3600", "sign-up throttling window, seconds"},
         {"TATOU_SESSION_MAX_LIFETIME", "session-max-lifetime", "", "86400",
          "absolute session lifetime from login, seconds: refreshes never extend a session past it"},
-        {"TATOU_REQUEST_TIMEOUT", "request-timeout", "", "60", "read/handle/write time limit per request, seconds"},
         {"TATOU_TRUSTED_PROXIES", "trusted-proxies", "", "",
          "comma-separated IPs of load balancers whose X-Forwarded-For gives the client address"},
         {"TATOU_ARGON2_OPS", "argon2-ops", "", "2", "Argon2id passes for password hashes"},
         {"TATOU_ARGON2_MEM_KIB", "argon2-mem-kib", "", "19456", "Argon2id memory for password hashes, KiB"},
         {"TATOU_NODE_ID", "node-id", "", "", "this node's name in the audit log (default: host name)"},
-        {"TATOU_AUDIT_MAX_BYTES", "audit-max-bytes", "", "67108864", "rotate the audit log past this size"},
         {"TATOU_AUDIT_MAX_AGE", "audit-max-age", "", "86400", "rotate the audit log after this many seconds"},
         {"TATOU_AUDIT_RETENTION_DAYS", "audit-retention-days", "", "90", "delete rotated audit files older than this"},
         {"TATOU_AUDIT_HEARTBEAT", "audit-heartbeat", "", "60", "seconds between sys_heartbeat records"},
@@ -109,6 +86,33 @@ const std::vector<SettingSpec>& setting_specs() {
         {"TATOU_HONEYTOKEN_LINKS", "honeytoken-links", "", "", "comma-separated decoy version links"},
         {"TATOU_HONEYTOKEN_DOCUMENTS", "honeytoken-documents", "", "", "comma-separated decoy document ids"},
     };
+    return specs;
+}
+
+}  // namespace
+
+namespace {
+
+// "TATOU_MAX_UPLOAD_BYTES" -> "max-upload-bytes"
+std::string flag_of(std::string_view env) {
+    std::string flag(env.substr(std::string_view("TATOU_").size()));
+    for (char& c : flag) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return flag;
+}
+
+}  // namespace
+
+const std::vector<SettingSpec>& setting_specs() {
+    // The settable limits come from the limits table (config/limits.hpp), so a limit's default
+    // is written once.
+    static const std::vector<SettingSpec> specs = [] {
+        auto all = plain_setting_specs();
+        for (const auto& row : limit_rows())
+            if (!row.setting.empty())
+                all.push_back({std::string(row.setting), flag_of(row.setting), "", std::to_string(row.default_value),
+                               std::string(row.what) + " (" + std::string(row.unit) + ")"});
+        return all;
+    }();
     return specs;
 }
 
@@ -259,13 +263,12 @@ Settings resolve(const RawSettings& raw) {
         s.legacy_secret = it->second;
     }
     s.token_ttl = parse_int("TATOU_TOKEN_TTL", v["TATOU_TOKEN_TTL"], 1, 30LL * 24 * 3600);
-    s.max_upload_bytes = static_cast<std::uint64_t>(
-        parse_int("TATOU_MAX_UPLOAD_BYTES", v["TATOU_MAX_UPLOAD_BYTES"], 1024, 1LL << 31));
-    s.min_free_bytes = static_cast<std::uint64_t>(
-        parse_int("TATOU_MIN_FREE_BYTES", v["TATOU_MIN_FREE_BYTES"], 0, 1LL << 60));
-    s.quota.documents = parse_int("TATOU_QUOTA_DOCUMENTS", v["TATOU_QUOTA_DOCUMENTS"], 0, 1LL << 40);
-    s.quota.bytes = parse_int("TATOU_QUOTA_BYTES", v["TATOU_QUOTA_BYTES"], 0, 1LL << 50);
-    s.quota.versions = parse_int("TATOU_QUOTA_VERSIONS", v["TATOU_QUOTA_VERSIONS"], 0, 1LL << 40);
+    for (const auto& row : limit_rows())
+        if (!row.setting.empty()) {
+            const std::string name(row.setting);
+            s.limits.*row.field = static_cast<std::uint64_t>(parse_int(
+                name, v[name], static_cast<std::int64_t>(row.lowest), static_cast<std::int64_t>(row.highest)));
+        }
     s.audit_log = v["TATOU_AUDIT_LOG"];
     s.rmap_client_keys = v["TATOU_RMAP_CLIENT_KEYS"];
     s.rmap_server_key = v["TATOU_RMAP_SERVER_KEY"];
@@ -285,20 +288,8 @@ Settings resolve(const RawSettings& raw) {
         throw SettingError("TATOU_LOG_LEVEL: expected one of trace|debug|info|warn|error|critical|off");
     s.web_dir = v["TATOU_WEB_DIR"];
     s.io_threads = static_cast<int>(parse_int("TATOU_IO_THREADS", v["TATOU_IO_THREADS"], 1, 256));
-    s.workers = static_cast<int>(parse_int("TATOU_WORKERS", v["TATOU_WORKERS"], 1, 256));
-    s.worker_queue = static_cast<int>(parse_int("TATOU_WORKER_QUEUE", v["TATOU_WORKER_QUEUE"], 1, 100000));
-    s.heavy_jobs_per_client =
-        static_cast<int>(parse_int("TATOU_HEAVY_JOBS_PER_CLIENT", v["TATOU_HEAVY_JOBS_PER_CLIENT"], 1, 256));
-    s.query_workers = static_cast<int>(parse_int("TATOU_QUERY_WORKERS", v["TATOU_QUERY_WORKERS"], 1, 256));
-    s.rmap_workers = static_cast<int>(parse_int("TATOU_RMAP_WORKERS", v["TATOU_RMAP_WORKERS"], 1, 64));
-    s.max_connections = static_cast<int>(parse_int("TATOU_MAX_CONNECTIONS", v["TATOU_MAX_CONNECTIONS"], 1, 1000000));
-    s.max_connections_per_source = static_cast<int>(
-        parse_int("TATOU_MAX_CONNECTIONS_PER_SOURCE", v["TATOU_MAX_CONNECTIONS_PER_SOURCE"], 0, 1000000));
-    s.pdf_job_ms = static_cast<int>(parse_int("TATOU_PDF_JOB_MS", v["TATOU_PDF_JOB_MS"], 100, 600000));
-    s.pdf_job_memory_mb = static_cast<int>(parse_int("TATOU_PDF_JOB_MEMORY_MB", v["TATOU_PDF_JOB_MEMORY_MB"], 16, 65536));
     s.leak_attribution_exponent = static_cast<int>(
         parse_int("TATOU_LEAK_ATTRIBUTION_EXPONENT", v["TATOU_LEAK_ATTRIBUTION_EXPONENT"], 3, 30));
-    s.leak_job_ms = static_cast<int>(parse_int("TATOU_LEAK_JOB_MS", v["TATOU_LEAK_JOB_MS"], 1000, 600000));
     s.login_max_failures = static_cast<int>(parse_int("TATOU_LOGIN_MAX_FAILURES", v["TATOU_LOGIN_MAX_FAILURES"], 1, 1000000));
     s.login_max_failures_per_ip =
         static_cast<int>(parse_int("TATOU_LOGIN_MAX_FAILURES_PER_IP", v["TATOU_LOGIN_MAX_FAILURES_PER_IP"], 1, 1000000));
@@ -308,7 +299,6 @@ Settings resolve(const RawSettings& raw) {
     s.signup_window = static_cast<int>(parse_int("TATOU_SIGNUP_WINDOW", v["TATOU_SIGNUP_WINDOW"], 1, 7 * 86400));
     s.session_max_lifetime =
         parse_int("TATOU_SESSION_MAX_LIFETIME", v["TATOU_SESSION_MAX_LIFETIME"], 1, 365LL * 24 * 3600);
-    s.request_timeout = static_cast<int>(parse_int("TATOU_REQUEST_TIMEOUT", v["TATOU_REQUEST_TIMEOUT"], 1, 3600));
     s.trusted_proxies.clear();
     for (std::size_t start = 0; start <= v["TATOU_TRUSTED_PROXIES"].size();) {
         const auto& list = v["TATOU_TRUSTED_PROXIES"];
@@ -330,8 +320,6 @@ Settings resolve(const RawSettings& raw) {
             return std::isalnum(c) || c == '-' || c == '_' || c == '.';
         }))
         throw SettingError("TATOU_NODE_ID: up to 64 letters, digits, '-', '_' or '.'");
-    s.audit_max_bytes = static_cast<std::uint64_t>(
-        parse_int("TATOU_AUDIT_MAX_BYTES", v["TATOU_AUDIT_MAX_BYTES"], 4096, 1LL << 40));
     s.audit_max_age = static_cast<int>(parse_int("TATOU_AUDIT_MAX_AGE", v["TATOU_AUDIT_MAX_AGE"], 1, 365LL * 86400));
     s.audit_retention_days =
         static_cast<int>(parse_int("TATOU_AUDIT_RETENTION_DAYS", v["TATOU_AUDIT_RETENTION_DAYS"], 0, 36500));

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config/limits.hpp"
 #include "store/models.hpp"
 
 namespace tatou::config {
@@ -43,9 +44,7 @@ struct Settings {
     std::filesystem::path token_key_file;
     std::optional<std::string> legacy_secret;  // SECRET_KEY from the original's .env
     std::int64_t token_ttl = 3600;
-    std::uint64_t max_upload_bytes = 52428800;
-    StorageQuota quota{1000, 2147483648LL, 20000};
-    std::uint64_t min_free_bytes = 1073741824;
+    Limits limits;  // every bound on clients' requests and work (config/limits.hpp)
     std::filesystem::path audit_log;
     std::filesystem::path rmap_client_keys;
     std::filesystem::path rmap_server_key;
@@ -60,30 +59,18 @@ struct Settings {
     std::string log_level = "info";
     std::filesystem::path web_dir;
     int io_threads = 2;
-    int workers = 4;
-    int heavy_jobs_per_client = 2;
-    int worker_queue = 64;
-    int query_workers = 4;
-    int rmap_workers = 1;
-    int max_connections = 1024;
-    int max_connections_per_source = 64;
-    int pdf_job_ms = 2000;
     int leak_attribution_exponent = 6;  // identify-leak names a recipient at false-match probability <= 10^-N
-    int leak_job_ms = 45000;
-    int pdf_job_memory_mb = 64;
     int login_max_failures = 5;
     int login_max_failures_per_ip = 50;
     int login_window = 60;
     int signup_max_per_source = 10;
     int signup_window = 3600;
     std::int64_t session_max_lifetime = 86400;
-    int request_timeout = 60;
     std::vector<std::string> trusted_proxies;
     int argon2_ops = 2;
     int argon2_mem_kib = 19456;
     std::string node_id;  // empty: the host name
     std::filesystem::path admin_token_file;
-    std::uint64_t audit_max_bytes = 64ull << 20;
     int audit_max_age = 86400;
     int audit_retention_days = 90;
     int audit_heartbeat = 60;

@@ -48,22 +48,23 @@ struct AdminListener::Impl {
 AdminListener::AdminListener(const HttpOptions& options, Services& services)
     : impl_(std::make_unique<Impl>(options, services)) {
     auto& i = *impl_;
+    const config::Limits& limits = options.limits;
     i.server = std::make_unique<restinio::http_server_t<AdminTraits>>(
         restinio::external_io_context(i.io),
         restinio::server_settings_t<AdminTraits>{}
             .address(options.admin_host)
             .port(options.admin_port)
             .request_handler([&i](auto req) { return i.handle(req); })
-            .read_next_http_message_timelimit(std::chrono::seconds(10))
-            .write_http_response_timelimit(std::chrono::seconds(10))
-            .handle_request_timeout(std::chrono::seconds(30))
-            .max_parallel_connections(options.admin_max_connections)
+            .read_next_http_message_timelimit(std::chrono::seconds(limits.admin_read_timeout_s))
+            .write_http_response_timelimit(std::chrono::seconds(limits.admin_read_timeout_s))
+            .handle_request_timeout(std::chrono::seconds(limits.admin_handle_timeout_s))
+            .max_parallel_connections(limits.admin_connections)
             .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
-                                          .max_url_size(4 * 1024)
-                                          .max_field_name_size(256)
-                                          .max_field_value_size(8 * 1024)
-                                          .max_field_count(50)
-                                          .max_body_size(64 * 1024)));
+                                          .max_url_size(limits.admin_url_bytes)
+                                          .max_field_name_size(limits.header_name_bytes)
+                                          .max_field_value_size(limits.admin_header_value_bytes)
+                                          .max_field_count(limits.admin_header_count)
+                                          .max_body_size(limits.admin_body_bytes)));
     i.server->open_sync();
     i.thread = std::thread([&i] { i.io.run(); });
 }

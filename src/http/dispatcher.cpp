@@ -10,10 +10,11 @@
 
 namespace tatou::http {
 
-WorkerPools::WorkerPools(const HttpOptions& o)
-    : queries(PoolLimits{o.query_workers, o.query_queue, std::max<std::size_t>(1, o.query_workers / 2), 32}),
-      heavy(PoolLimits{o.workers, o.worker_queue, o.heavy_jobs_per_client, 16}),
-      rmap(PoolLimits{o.rmap_workers, o.rmap_queue, 1, 2}) {}
+WorkerPools::WorkerPools(const config::Limits& l)
+    : queries(PoolLimits{l.query_workers, l.query_queue, std::max<std::size_t>(1, l.query_workers / 2),
+                         l.queries_queued_per_client}),
+      heavy(PoolLimits{l.heavy_workers, l.heavy_queue, l.heavy_jobs_per_user, l.heavy_queued_per_client}),
+      rmap(PoolLimits{l.rmap_workers, l.rmap_queue, 1, 2}) {}
 
 WorkerPool& WorkerPools::of(api::Pool pool) {
     switch (pool) {
@@ -122,6 +123,22 @@ restinio::request_handling_status_t Dispatcher::not_matched(const restinio::requ
     send(req, *request, std::move(reply));
     report({}, *request, status < 400 ? "static" : "unmatched", status, status == 404 ? Reason::not_found : Reason::none);
     return restinio::request_accepted();
+}
+
+void Dispatcher::body_refused(const BodyGuard& refused, const std::string& peer) {
+    api::Request request;
+    request.method = std::string(refused.refused_method());
+    request.path = std::string(refused.refused_path().substr(0, 512));
+    request.client_ip = peer;
+    request.request_id = crypto::random_hex(16);
+    request.info.request_id = request.request_id;
+    request.info.method = request.method;
+    request.info.path = request.path;
+    request.info.source_ip = peer;
+    const auto* route = refused.refused_route();
+    started();
+    report(route != nullptr ? route->audit : obs::RouteAudit{}, request,
+           route != nullptr ? api::route_template(route->path) : std::string("unmatched"), 413, Reason::too_large);
 }
 
 // A source an operator blocked gets 403 on every path before anything else runs.

@@ -7,7 +7,9 @@
 
 #include "api/routes.hpp"
 #include "api/static_pages.hpp"
+#include "config/limits.hpp"
 #include "core/services.hpp"
+#include "http/body_guard.hpp"
 #include "http/connection_registry.hpp"
 #include "http/worker_pool.hpp"
 
@@ -20,7 +22,7 @@ struct WorkerPools {
     WorkerPool queries;
     WorkerPool heavy;
     WorkerPool rmap;
-    explicit WorkerPools(const HttpOptions& options);
+    explicit WorkerPools(const config::Limits& limits);
     WorkerPool& of(api::Pool pool);
     void drain_and_stop();
 };
@@ -35,6 +37,8 @@ public:
                                                const restinio::router::route_params_t& params);
     restinio::request_handling_status_t method_not_allowed(const restinio::request_handle_t& req);
     restinio::request_handling_status_t not_matched(const restinio::request_handle_t& req);
+    // A request the body guard refused (413) before RESTinio saw it: logged and counted like any.
+    void body_refused(const BodyGuard& refused, const std::string& peer);
 
 private:
     bool refused_source(const restinio::request_handle_t& req, api::Request& request, const api::Route* route);

@@ -11,6 +11,7 @@
 #include "http/admin_listener.hpp"
 #include "http/connection_registry.hpp"
 #include "http/dispatcher.hpp"
+#include "http/guarded_socket.hpp"
 
 namespace tatou::http {
 namespace {
@@ -22,14 +23,13 @@ struct Traits : restinio::default_traits_t {
     static constexpr bool use_connection_count_limiter = true;
     using ip_blocker_t = ConnectionRegistry;
     using connection_state_listener_t = ConnectionRegistry;
+    using stream_socket_t = GuardedSocket;
 };
 
 // Matches any method: registered after a path's real routes, it turns the rest into 405.
 struct AnyMethod final : restinio::router::method_matcher_t {
     bool match(const restinio::http_method_id_t&) const noexcept override { return true; }
 };
-
-constexpr std::uint64_t kMultipartOverhead = 64 * 1024;
 
 restinio::http_method_id_t method_id(std::string_view name) {
     if (name == "GET") return restinio::http_method_get();
@@ -56,11 +56,18 @@ std::unique_ptr<Router> make_router(Dispatcher& dispatcher) {
 }  // namespace
 
 void serve(const HttpOptions& options, Services& services, const std::function<void()>& on_ready) {
-    WorkerPools pools(options);
-    auto connections = std::make_shared<ConnectionRegistry>(options.max_connections_per_source, options.trusted_proxies);
+    const config::Limits& limits = options.limits;
+    WorkerPools pools(limits);
+    auto connections = std::make_shared<ConnectionRegistry>(limits.connections_per_source, options.trusted_proxies);
     const api::StaticSite site(options.web_root);
     Dispatcher dispatcher(services, pools, *connections, site, options);
     asio::io_context io;
+    const BodyLimits body_limits(api::routes(), limits);
+    auto& guard = asio::use_service<BodyLimitService>(io);
+    guard.limits = &body_limits;
+    guard.on_refused = [&dispatcher](const BodyGuard& refused, const std::string& peer) {
+        dispatcher.body_refused(refused, peer);
+    };
 
     restinio::http_server_t<Traits> server{
         restinio::external_io_context(io),
@@ -70,19 +77,19 @@ void serve(const HttpOptions& options, Services& services, const std::function<v
             .request_handler(make_router(dispatcher))
             .ip_blocker(connections)
             .connection_state_listener(connections)
-            .read_next_http_message_timelimit(options.read_timeout)
-            .write_http_response_timelimit(options.write_timeout)
-            .handle_request_timeout(options.handle_timeout)
-            .max_parallel_connections(options.max_connections)
+            .read_next_http_message_timelimit(std::chrono::seconds(limits.request_timeout_s))
+            .write_http_response_timelimit(std::chrono::seconds(limits.request_timeout_s))
+            .handle_request_timeout(std::chrono::seconds(limits.request_timeout_s))
+            .max_parallel_connections(limits.connections)
             // Two, not one: RESTinio then goes on reading while a request is handled, so a client
             // that hangs up is noticed (and its queued job dropped) before its job starts.
             .max_pipelined_requests(2)
             .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
-                                          .max_url_size(8 * 1024)
-                                          .max_field_name_size(256)
-                                          .max_field_value_size(options.max_header_bytes)
-                                          .max_field_count(100)
-                                          .max_body_size(options.max_upload_bytes + kMultipartOverhead))};
+                                          .max_url_size(limits.url_bytes)
+                                          .max_field_name_size(limits.header_name_bytes)
+                                          .max_field_value_size(limits.header_value_bytes)
+                                          .max_field_count(limits.header_count)
+                                          .max_body_size(limits.upload_bytes + limits.multipart_overhead_bytes))};
 
     server.open_sync();
     std::unique_ptr<AdminListener> admin;

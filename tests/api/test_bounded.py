@@ -317,6 +317,68 @@ class ConnectionCapTests(h.ApiTestCase):
         self.assertEqual(http.get(self.srv.url("/healthz")).status_code, 200)
 
 
+class BodyLimitTests(h.ApiTestCase):
+    """A route's body limit holds when the headers arrive, before the body is read into memory."""
+
+    def read_until_closed(self, sock, seconds=3):
+        sock.settimeout(seconds)
+        data = b""
+        try:
+            while True:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    return data, True
+                data += chunk
+        except socket.timeout:
+            return data, False
+        except ConnectionResetError:
+            return data, True
+
+    def test_a_login_announcing_an_upload_sized_body_is_refused_before_the_body_is_sent(self):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+            s.sendall(b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 40000000\r\n\r\n")
+            answer, closed = self.read_until_closed(s)
+        self.assertTrue(answer.startswith(b"HTTP/1.1 413"), answer[:200])
+        self.assertIn(b"application/json", answer)
+        self.assertIn(b"too large", answer)
+        self.assertTrue(closed, "the connection must be closed, not left waiting for 40 MB")
+        # Logged and counted like any other answer.
+        deadline = time.time() + 5
+        while counter(scrape(server), "tatou_http_requests_total", method="POST", route="/api/login", status="413") < 1:
+            self.assertLess(time.time(), deadline, "the refusal must appear in tatou_http_requests_total")
+            time.sleep(0.1)
+
+    def test_a_chunked_json_body_is_cut_off_once_past_the_limit(self):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+            s.sendall(b"POST /api/create-user HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Transfer-Encoding: chunked\r\n\r\n")
+            chunk = b"2000\r\n" + b" " * 0x2000 + b"\r\n"
+            sent = 0
+            try:
+                for _ in range(64):  # 512 KiB offered; the limit is 16 KiB
+                    s.sendall(chunk)
+                    sent += 0x2000
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            answer, closed = self.read_until_closed(s)
+        self.assertTrue(closed, "a chunked body past the JSON limit must end the connection")
+        self.assertTrue(answer.startswith(b"HTTP/1.1 413"), answer[:200])
+
+    def test_bodies_within_their_route_limits_are_still_served(self):
+        # 12 KiB of JSON (under the 16 KiB limit) reaches the handler, which judges its content.
+        body = '{"email": "a@b.c", "password": "' + "x" * 900 + '"}' + " " * (12 * 1024)
+        r = http.post(server.url("/api/login"), data=body, headers={"Content-Type": "application/json"})
+        self.assertEqual(r.status_code, 401, r.text)
+        # A 20 KiB RMAP message is over the JSON limit but within RMAP's own.
+        r = http.post(server.url("/api/rmap-initiate"), json={"payload": "A" * (20 * 1024)})
+        self.assertNotEqual(r.status_code, 413, r.text)
+        # Uploads keep TATOU_MAX_UPLOAD_BYTES: a 1 MiB PDF is accepted.
+        _, _, token = h.new_user(server)
+        r = h.upload(server, token, h.pdf_of_size(1 << 20))
+        self.assertEqual(r.status_code, 201, r.text)
+
+
 class QuotaTests(h.ApiTestCase):
     """Per-user storage quotas: documents, bytes and versions are bounded per account, the refusal
     names the quota, nothing is stored past it, and other accounts are not affected."""

@@ -19,7 +19,7 @@ TEST(Settings, DefaultsFollowTheOperatingContract) {
     EXPECT_EQ(s.storage_dir, "./var/storage");
     EXPECT_EQ(s.secret_key_file, "./var/secret.key");
     EXPECT_EQ(s.token_ttl, 3600);
-    EXPECT_EQ(s.max_upload_bytes, 52428800u);
+    EXPECT_EQ(s.limits.upload_bytes, 52428800u);
     EXPECT_EQ(s.audit_log, "./var/log/audit.jsonl");
 }
 

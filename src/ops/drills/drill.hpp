@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/http_client.hpp"
+#include "config/limits.hpp"
 
 namespace tatou::drills {
 
@@ -48,8 +49,8 @@ struct Options {
     int stuffing_accounts = 10;
     int detect_404 = 30;
     int detect_authz = 5;
-    int request_timeout = 60;
-    long long max_upload_bytes = 52428800;
+    int request_timeout = static_cast<int>(config::Limits{}.request_timeout_s);
+    long long max_upload_bytes = static_cast<long long>(config::Limits{}.upload_bytes);
     int max_requests = 1000;  // all drills together
     double event_wait_seconds = 5;
 };
