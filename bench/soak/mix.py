@@ -160,6 +160,8 @@ class Ledger:
         self.deleted = set()    # doc ids whose delete was acknowledged
         self.versions = {}      # link -> doc id (acknowledged create-watermark)
         self.rmap_links = set()  # RMAP results (32 hex) the server acknowledged
+        self.uncertain = set()  # doc ids whose delete got no answer (it may or may not have run)
+        self.anomalies = []     # acknowledged state the server later denied, seen by the clients
 
 
 # -------------------------------------------------------------------------------- server
@@ -383,8 +385,17 @@ class Worker(threading.Thread):
                 self.marked = [x for x in self.marked if x[0] != doc]
                 with L.lock:
                     L.deleted.add(doc)
-            elif st != 404:
+            elif st == 404:
+                with L.lock:
+                    if doc in L.uncertain:
+                        L.deleted.add(doc)  # an earlier unanswered delete had gone through
+                    else:
+                        L.anomalies.append(f"delete of acknowledged doc {doc} answered 404")
+            else:
                 self.docs.append(doc)  # not acknowledged: its state is unknown until checked
+                if st == 0:
+                    with L.lock:
+                        L.uncertain.add(doc)
         elif op == "bad-input":
             method, path, body, needs_token = self.rng.choice(BAD_INPUTS)
             token = self.token if needs_token else None
