@@ -19,7 +19,9 @@ using Router = restinio::router::express_router_t<>;
 
 struct Traits : restinio::default_traits_t {
     using request_handler_t = Router;
-    static constexpr bool use_connection_count_limiter = true;
+    // Off: ConnectionRegistry caps the total itself (RESTinio's limiter leaks a slot for every
+    // connection the IP blocker refuses, see connection_registry.hpp).
+    static constexpr bool use_connection_count_limiter = false;
     using ip_blocker_t = ConnectionRegistry;
     using connection_state_listener_t = ConnectionRegistry;
 };
@@ -57,7 +59,7 @@ std::unique_ptr<Router> make_router(Dispatcher& dispatcher) {
 
 void serve(const HttpOptions& options, Services& services, const std::function<void()>& on_ready) {
     WorkerPools pools(options);
-    auto connections = std::make_shared<ConnectionRegistry>(options.max_connections_per_source, options.trusted_proxies);
+    auto connections = std::make_shared<ConnectionRegistry>(options.max_connections, options.max_connections_per_source, options.trusted_proxies);
     const api::StaticSite site(options.web_root);
     Dispatcher dispatcher(services, pools, *connections, site, options);
     asio::io_context io;
@@ -73,7 +75,6 @@ void serve(const HttpOptions& options, Services& services, const std::function<v
             .read_next_http_message_timelimit(options.read_timeout)
             .write_http_response_timelimit(options.write_timeout)
             .handle_request_timeout(options.handle_timeout)
-            .max_parallel_connections(options.max_connections)
             // Two, not one: RESTinio then goes on reading while a request is handled, so a client
             // that hangs up is noticed (and its queued job dropped) before its job starts.
             .max_pipelined_requests(2)
