@@ -13,8 +13,8 @@ After every restart, with the clients paused:
      each acknowledged create-watermark's link is in list-all-versions and get-version serves it;
   2. the data dir and the database agree: no documents/versions row whose file is missing; files
      no row names are counted (a kill between the file's rename and the row's insert leaves one
-     such file, never acknowledged; the start-up sweep removes them once 10 minutes old, which
-     the last step checks by ageing them);
+     such file, never acknowledged, and a kill mid-upload a temp file; the start-up sweep removes
+     both once 10 minutes old, which the last step checks by ageing them);
   3. `tatou audit verify` passes on the audit files (a recorded gap is fine, a broken chain is
      not).
 Exit 1 on any violation.
@@ -227,24 +227,25 @@ def run(srv, db, partner, server_pub, kills, rng, args):
     wait_idle(workers)
     # The start-up sweep removes files no row names once 10 minutes old: age the leftovers and
     # restart once more (gracefully) to see it happen.
-    files, _ = stored_files(srv)
+    files, temps = stored_files(srv)
     old = time.time() - 11 * 60
     last = check(srv, db, workers, ledger)
-    for rel in last["orphans"]:
-        os.utime(files[rel], (old, old))
+    for path in [files[rel] for rel in last["orphans"]] + temps:
+        os.utime(path, (old, old))
     srv.stop()
     srv.start()
     final = check(srv, db, workers, ledger)
     stop.set()
     for w in workers:
         w.join(30)
-    print(f"final (aged {len(last['orphans'])} orphan files, graceful restart): rows {final['rows']}, "
-          f"files {final['files']}, rows without file {final['rows_without_file']}, "
-          f"files without row {final['files_without_row']}, audit verify rc {final['audit_rc']}, "
+    print(f"final (aged {len(last['orphans'])} orphan and {len(temps)} temp files, graceful restart): "
+          f"rows {final['rows']}, files {final['files']}, rows without file {final['rows_without_file']}, "
+          f"files without row {final['files_without_row']}, temp {final['temp_files']}, "
+          f"audit verify rc {final['audit_rc']}, "
           f"violations {len(final['violations'])}")
     for v in final["violations"][:10]:
         print("   VIOLATION", v)
-    failed |= bool(final["violations"]) or final["files_without_row"] > 0
+    failed |= bool(final["violations"]) or final["files_without_row"] > 0 or final["temp_files"] > 0
     rows = stats.table()
     fivexx = sum(r["5xx"] for r in rows)
     print(f"\n## chaos {args.backend}: {kills} kills in {time.monotonic() - started:.0f} s, seed {args.seed}, "
