@@ -36,6 +36,7 @@ struct HttpOptions {
     std::string admin_host = "127.0.0.1";
     std::uint16_t admin_port = 0;
     std::size_t admin_max_connections = 16;
+    std::size_t admin_max_connections_per_source = 4;  // a scraper and an operator need a few
     // Runs on a worker thread for each SIGHUP (configuration reload); empty = SIGHUP ignored.
     std::function<void()> on_reload;
     std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For names the client

@@ -361,6 +361,40 @@ class RefusedConnectionsLeakNoSlotTests(h.ApiTestCase):
             srv.cleanup()
 
 
+class AdminSlowClientsTests(h.ApiTestCase):
+    """Slow clients from one address cannot take every admin connection slot: a scrape from
+    another address is still answered. The admin listener had a total cap (16) and nothing per
+    source, so 16 connections trickling headers (slowloris) held every slot for the 10 s read
+    limit, again and again, and /metrics went unanswered (bench/slowloris.py)."""
+
+    def test_slowloris_from_one_address_leaves_the_scrape_served(self):
+        srv = h.Server()
+        held = []
+        try:
+            for _ in range(16):
+                try:
+                    s = socket.create_connection(("127.0.0.1", srv.admin_port), timeout=5)
+                    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")  # headers that never end
+                    held.append(s)
+                except OSError:
+                    pass
+            time.sleep(0.5)
+            scrape = socket.create_connection(("127.0.0.1", srv.admin_port), timeout=5,
+                                              source_address=("127.0.0.2", 0))
+            scrape.settimeout(5)
+            scrape.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            try:
+                answer = scrape.recv(100)
+            except socket.timeout:
+                answer = b"(no answer within 5 s)"
+            scrape.close()
+            self.assertTrue(answer.startswith(b"HTTP/1.1 200"), answer)
+        finally:
+            for s in held:
+                s.close()
+            srv.cleanup()
+
+
 class QuotaTests(h.ApiTestCase):
     """Per-user storage quotas: documents, bytes and versions are bounded per account, the refusal
     names the quota, nothing is stored past it, and other accounts are not affected."""
