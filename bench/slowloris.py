@@ -2,7 +2,7 @@
 """Slowloris and slow-body against the public and the admin listener, and what a legitimate
 client sees meanwhile (issue 20, class 5).
 
-Usage: TATOU_BIN=$PWD/build/src/tatou nice /usr/bin/python3 bench/slowloris.py [seconds per scenario, default 40]
+Usage: TATOU_BIN=$PWD/build/src/tatou nice /usr/bin/python3 bench/slowloris.py [seconds per scenario, default 40] [name filter]
 
 One server (SQLite), every setting at its default. Each scenario holds N attack connections that
 send one byte per second each: headers that never end (slowloris) or complete headers announcing
@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.join(HERE, "soak"))
 import mix  # noqa: E402
 
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 40
+ONLY = sys.argv[2] if len(sys.argv) > 2 else ""  # run only the scenarios whose name contains this
 PROBE_EVERY = 0.2
 PROBE_TIMEOUT = 5
 
@@ -154,6 +155,8 @@ def main():
             # name, listener, probe, (sources, per source, head, drip)
             ("public idle", srv.port, public, None),
             ("public slowloris, 1 source x 200", srv.port, public, (1, 200, loris("/healthz"), b"X")),
+            ("public slowloris, 15 sources x 64 (960, under the total cap)", srv.port, public,
+             (15, 64, loris("/healthz"), b"X")),
             ("public slowloris, 20 sources x 64 (1280)", srv.port, public, (20, 64, loris("/healthz"), b"X")),
             ("public slow-body (login), 20 sources x 64", srv.port, public, (20, 64, login_head, b" ")),
             ("admin idle", srv.admin_port, admin, None),
@@ -165,6 +168,8 @@ def main():
               "attack conns opened | closed by server | held at end |")
         print("|---|---|---|---|---|---|---|---|---|")
         for name, port, requests, attack in scenarios:
+            if ONLY and ONLY not in name and "idle" not in name:
+                continue
             a = None
             if attack:
                 a = Attack(port, *attack)
