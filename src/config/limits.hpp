@@ -48,6 +48,7 @@ struct Settings;
       "free space below which uploads and versions answer 503; 0 = never")                                             \
     X(audit_max_bytes, 67108864, "TATOU_AUDIT_MAX_BYTES", 4096, 1099511627776, "bytes", "one audit segment before rotation") \
     X(admin_connections, 16, "", 0, 0, "connections", "simultaneous admin-listener connections")                       \
+    X(admin_connections_per_source, 4, "", 0, 0, "connections", "admin-listener connections from one address")       \
     X(admin_url_bytes, 4096, "", 0, 0, "bytes", "admin request target")                                                \
     X(admin_header_value_bytes, 8192, "", 0, 0, "bytes", "one admin header value")                                     \
     X(admin_header_count, 50, "", 0, 0, "headers", "header fields in one admin request")                               \

@@ -2,6 +2,8 @@
 
 #include <restinio/all.hpp>
 
+#include "http/connection_registry.hpp"
+
 #include <thread>
 
 #include "api/admin.hpp"
@@ -13,8 +15,12 @@ namespace tatou::http {
 
 namespace {
 
+// The caps are ConnectionRegistry's, as on the public listener: a total and a per-source share, so
+// one address holding slow connections (slowloris) cannot take every slot from the scraper.
 struct AdminTraits : restinio::default_traits_t {
-    static constexpr bool use_connection_count_limiter = true;
+    static constexpr bool use_connection_count_limiter = false;
+    using ip_blocker_t = ConnectionRegistry;
+    using connection_state_listener_t = ConnectionRegistry;
 };
 
 }  // namespace
@@ -27,7 +33,14 @@ struct AdminListener::Impl {
     std::unique_ptr<restinio::http_server_t<AdminTraits>> server;
     std::thread thread;
 
-    Impl(const HttpOptions& o, Services& s) : services(s), options(o), actions(PoolLimits{2, 16}) {}
+    std::shared_ptr<ConnectionRegistry> connections;
+
+    Impl(const HttpOptions& o, Services& s)
+        : services(s),
+          options(o),
+          actions(PoolLimits{2, 16}),
+          connections(std::make_shared<ConnectionRegistry>(o.limits.admin_connections, o.limits.admin_connections_per_source,
+                                                           std::vector<std::string>{})) {}
 
     restinio::request_handling_status_t handle(const restinio::request_handle_t& req) {
         auto request = std::make_shared<api::Request>(make_request(req, {}));
@@ -58,7 +71,8 @@ AdminListener::AdminListener(const HttpOptions& options, Services& services)
             .read_next_http_message_timelimit(std::chrono::seconds(limits.admin_read_timeout_s))
             .write_http_response_timelimit(std::chrono::seconds(limits.admin_read_timeout_s))
             .handle_request_timeout(std::chrono::seconds(limits.admin_handle_timeout_s))
-            .max_parallel_connections(limits.admin_connections)
+            .ip_blocker(i.connections)
+            .connection_state_listener(i.connections)
             .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
                                           .max_url_size(limits.admin_url_bytes)
                                           .max_field_name_size(limits.header_name_bytes)

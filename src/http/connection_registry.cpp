@@ -4,16 +4,20 @@
 
 namespace tatou::http {
 
-ConnectionRegistry::ConnectionRegistry(std::size_t per_source, std::vector<std::string> exempt)
-    : per_source_(per_source), exempt_(std::move(exempt)) {}
+ConnectionRegistry::ConnectionRegistry(std::size_t total, std::size_t per_source, std::vector<std::string> exempt)
+    : total_(total), per_source_(per_source), exempt_(std::move(exempt)) {}
 
 restinio::ip_blocker::inspection_result_t ConnectionRegistry::inspect(
     const restinio::ip_blocker::incoming_info_t& info) noexcept {
-    if (per_source_ == 0) return restinio::ip_blocker::allow();
     try {
         const std::string address = info.remote_endpoint().address().to_string();
-        if (std::find(exempt_.begin(), exempt_.end(), address) != exempt_.end()) return restinio::ip_blocker::allow();
         std::lock_guard lock(mu_);
+        if (open_.size() >= total_) {
+            refused_.fetch_add(1, std::memory_order_relaxed);
+            return restinio::ip_blocker::deny();
+        }
+        if (per_source_ == 0 || std::find(exempt_.begin(), exempt_.end(), address) != exempt_.end())
+            return restinio::ip_blocker::allow();
         const auto it = per_address_.find(address);
         if (it != per_address_.end() && it->second >= per_source_) {
             refused_.fetch_add(1, std::memory_order_relaxed);

@@ -17,9 +17,14 @@ namespace tatou::http {
 
 class ConnectionRegistry {
 public:
-    // Sources in `exempt` (the trusted proxies: every client behind them shares their address)
-    // are never capped. per_source = 0 means no cap.
-    ConnectionRegistry(std::size_t per_source, std::vector<std::string> exempt);
+    // At most `total` connections at once (TATOU_MAX_CONNECTIONS) and `per_source` from one
+    // address. Sources in `exempt` (the trusted proxies: every client behind them shares their
+    // address) are never capped per source. per_source = 0 means no per-source cap.
+    // The total is enforced here, not by RESTinio's connection count limiter: that limiter
+    // (0.6.16) reserves a slot for every accept and frees it only for a connection it went on to
+    // serve, so every connection this blocker refused leaked a slot until the listener stopped
+    // accepting for everyone (tests/api/test_bounded.py RefusedConnectionsLeakNoSlotTests).
+    ConnectionRegistry(std::size_t total, std::size_t per_source, std::vector<std::string> exempt);
 
     restinio::ip_blocker::inspection_result_t inspect(const restinio::ip_blocker::incoming_info_t& info) noexcept;
     void state_changed(const restinio::connection_state::notice_t& notice) noexcept;
@@ -28,6 +33,7 @@ public:
     std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
 
 private:
+    std::size_t total_;
     std::size_t per_source_;
     std::vector<std::string> exempt_;
     mutable std::mutex mu_;

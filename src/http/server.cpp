@@ -20,7 +20,9 @@ using Router = restinio::router::express_router_t<>;
 
 struct Traits : restinio::default_traits_t {
     using request_handler_t = Router;
-    static constexpr bool use_connection_count_limiter = true;
+    // Off: ConnectionRegistry caps the total itself (RESTinio's limiter leaks a slot for every
+    // connection the IP blocker refuses, see connection_registry.hpp).
+    static constexpr bool use_connection_count_limiter = false;
     using ip_blocker_t = ConnectionRegistry;
     using connection_state_listener_t = ConnectionRegistry;
     using stream_socket_t = GuardedSocket;
@@ -58,7 +60,8 @@ std::unique_ptr<Router> make_router(Dispatcher& dispatcher) {
 void serve(const HttpOptions& options, Services& services, const std::function<void()>& on_ready) {
     const config::Limits& limits = options.limits;
     WorkerPools pools(limits);
-    auto connections = std::make_shared<ConnectionRegistry>(limits.connections_per_source, options.trusted_proxies);
+    auto connections = std::make_shared<ConnectionRegistry>(limits.connections, limits.connections_per_source,
+                                                            options.trusted_proxies);
     const api::StaticSite site(options.web_root);
     Dispatcher dispatcher(services, pools, *connections, site, options);
     asio::io_context io;
@@ -80,7 +83,6 @@ void serve(const HttpOptions& options, Services& services, const std::function<v
             .read_next_http_message_timelimit(std::chrono::seconds(limits.request_timeout_s))
             .write_http_response_timelimit(std::chrono::seconds(limits.request_timeout_s))
             .handle_request_timeout(std::chrono::seconds(limits.request_timeout_s))
-            .max_parallel_connections(limits.connections)
             // Two, not one: RESTinio then goes on reading while a request is handled, so a client
             // that hangs up is noticed (and its queued job dropped) before its job starts.
             .max_pipelined_requests(2)

@@ -379,6 +379,84 @@ class BodyLimitTests(h.ApiTestCase):
         self.assertEqual(r.status_code, 201, r.text)
 
 
+class RefusedConnectionsLeakNoSlotTests(h.ApiTestCase):
+    """Connections refused for the per-source cap must not use up TATOU_MAX_CONNECTIONS: RESTinio's
+    own count limiter reserves a slot for every accept and frees it only for connections it went
+    on to serve, so each refusal leaked one and, after max-connections refusals from a single
+    address, the listener stopped accepting for everyone (seen in bench/slowloris.py: 70
+    connections from one address took the public listener down)."""
+
+    def test_refusals_past_the_global_cap_leave_other_sources_served(self):
+        srv = h.Server(extra_args=["--max-connections", "16", "--max-connections-per-source", "2"])
+        held = []
+        try:
+            for _ in range(2):
+                s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                self.assertTrue(s.recv(100).startswith(b"HTTP/1.1 200"))
+                held.append(s)
+            refused = 0
+            for _ in range(40):  # more than the global cap
+                extra = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+                try:
+                    extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                    answer = extra.recv(100)
+                except (ConnectionResetError, BrokenPipeError):
+                    answer = b""
+                except socket.timeout:
+                    answer = b"(never accepted)"
+                extra.close()
+                refused += answer == b""
+            self.assertEqual(refused, 40, "each connection past the per-source cap is closed unanswered")
+            other = socket.create_connection(("127.0.0.1", srv.port), timeout=5, source_address=("127.0.0.2", 0))
+            other.settimeout(5)
+            other.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            try:
+                answer = other.recv(100)
+            except socket.timeout:
+                answer = b"(no answer within 5 s)"
+            other.close()
+            self.assertTrue(answer.startswith(b"HTTP/1.1 200"), answer)
+        finally:
+            for s in held:
+                s.close()
+            srv.cleanup()
+
+
+class AdminSlowClientsTests(h.ApiTestCase):
+    """Slow clients from one address cannot take every admin connection slot: a scrape from
+    another address is still answered. The admin listener had a total cap (16) and nothing per
+    source, so 16 connections trickling headers (slowloris) held every slot for the 10 s read
+    limit, again and again, and /metrics went unanswered (bench/slowloris.py)."""
+
+    def test_slowloris_from_one_address_leaves_the_scrape_served(self):
+        srv = h.Server()
+        held = []
+        try:
+            for _ in range(16):
+                try:
+                    s = socket.create_connection(("127.0.0.1", srv.admin_port), timeout=5)
+                    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")  # headers that never end
+                    held.append(s)
+                except OSError:
+                    pass
+            time.sleep(0.5)
+            scrape = socket.create_connection(("127.0.0.1", srv.admin_port), timeout=5,
+                                              source_address=("127.0.0.2", 0))
+            scrape.settimeout(5)
+            scrape.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            try:
+                answer = scrape.recv(100)
+            except socket.timeout:
+                answer = b"(no answer within 5 s)"
+            scrape.close()
+            self.assertTrue(answer.startswith(b"HTTP/1.1 200"), answer)
+        finally:
+            for s in held:
+                s.close()
+            srv.cleanup()
+
+
 class QuotaTests(h.ApiTestCase):
     """Per-user storage quotas: documents, bytes and versions are bounded per account, the refusal
     names the quota, nothing is stored past it, and other accounts are not affected."""
