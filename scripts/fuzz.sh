@@ -25,7 +25,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=32:detect_leaks=1}
 
 # Baseline RSS per target (MiB, see above); the limit is baseline + 64.
 declare -A baseline=([rmap_packets]=100 [form_parser]=100 [json_body]=110 [settings]=110
-                     [audit_verify]=115 [rmap_payload]=110 [pdf_read]=120)
+                     [audit_verify]=115 [rmap_payload]=110 [pdf_read]=120 [jail_wire]=100)
 
 if [[ -n ${FUZZ_KEEP:-} ]]; then work=$FUZZ_KEEP; mkdir -p "$work"; else
     work=$(mktemp -d)
