@@ -182,11 +182,13 @@ void check_db_url(const std::string& url) {
 
 std::string masked_db_url(const std::string& url) { return tatou::masked_db_url(url); }
 
-void load_dotenv(const fs::path& file) {
-    std::ifstream in(file);
-    std::string line;
-    while (std::getline(in, line)) {
-        line = validation::trim(line);
+std::vector<std::pair<std::string, std::string>> parse_dotenv(std::string_view text) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const auto nl = std::min(text.find('\n', at), text.size());
+        std::string line = validation::trim(text.substr(at, nl - at));
+        at = nl + 1;
         if (line.empty() || line[0] == '#') continue;
         if (line.rfind("export ", 0) == 0) line = validation::trim(line.substr(7));
         const auto eq = line.find('=');
@@ -195,8 +197,15 @@ void load_dotenv(const fs::path& file) {
         std::string value = validation::trim(line.substr(eq + 1));
         if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
             value = value.substr(1, value.size() - 2);
-        ::setenv(key.c_str(), value.c_str(), 0);
+        out.emplace_back(std::move(key), std::move(value));
     }
+    return out;
+}
+
+void load_dotenv(const fs::path& file) {
+    std::ifstream in(file);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto& [key, value] : parse_dotenv(text)) ::setenv(key.c_str(), value.c_str(), 0);
 }
 
 void refuse_dotenv_in_data_dir(const fs::path& file, const std::string& data_dir) {

@@ -8,6 +8,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "config/limits.hpp"
@@ -92,6 +94,9 @@ using RawSettings = std::map<std::string, std::string>;  // env name -> value
 RawSettings from_environment();
 // Reads KEY=VALUE lines of a .env file into the environment without overriding what is set.
 void load_dotenv(const std::filesystem::path& file);
+// The KEY=VALUE pairs of .env text, in file order (blank lines, comments and lines without a key
+// skipped; "export " and one pair of matching quotes removed).
+std::vector<std::pair<std::string, std::string>> parse_dotenv(std::string_view text);
 
 // A `.env` inside the data dir is refused (SettingError): that folder is the one the server
 // writes, so whatever takes over the server, a path bug or a shared volume could plant settings
