@@ -105,8 +105,6 @@ DbConfig db_config(const config::Settings& s) {
     return db_config_from_url(s.db_url, pool, std::max(2, s.request_timeout / 3));
 }
 
-namespace {
-
 obs::AuditConfig audit_config(const config::Settings& s) {
     obs::AuditConfig c;
     c.file = s.audit_log;
@@ -124,6 +122,8 @@ obs::AuditConfig audit_config(const config::Settings& s) {
     c.service_version = TATOU_VERSION;
     return c;
 }
+
+namespace {
 
 ThrottlePolicy throttle_policy(const config::Settings& s) {
     ThrottlePolicy p;
