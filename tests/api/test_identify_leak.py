@@ -261,6 +261,49 @@ class CollusionTests(h.ApiTestCase):
         for innocent in body["candidates"][2:]:
             self.assertGreater(innocent["false_match_probability"], 1e-3, body)
 
+    def test_every_averaged_pair_and_both_pages_never_name_an_innocent(self):
+        """Several pairs, both pages of the document, 150 and 96 dpi, and a JPEG of the average:
+        each leak names only colluders or nobody."""
+        pairs = [(1, 2, 150, "png"), (0, 3, 96, "png"), (2, 4, 150, "jpg")]
+        for ia, ib, dpi, kind in pairs:
+            with self.subTest(pair=(ia, ib), dpi=dpi, kind=kind), tempfile.TemporaryDirectory() as d:
+                renders = []
+                for i in (ia, ib):
+                    src = Path(d) / f"c{i}.pdf"
+                    src.write_bytes(self.copies[i])
+                    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(src), str(Path(d) / f"c{i}")],
+                                   check=True, timeout=60)
+                    renders.append(sorted(Path(d).glob(f"c{i}-*.png")))
+                pages = []
+                for n, (pa, pb) in enumerate(zip(*renders)):
+                    out = Path(d) / f"avg-{n}.png"
+                    subprocess.run(["/usr/bin/convert", str(pa), str(pb), "-evaluate-sequence", "mean", str(out)],
+                                   check=True, timeout=60)
+                    pages.append(out)
+                self.assertEqual(len(pages), 2)
+                if kind == "jpg":
+                    out = Path(d) / "avg.jpg"
+                    subprocess.run(["/usr/bin/convert", str(pages[1]), "-quality", "75", str(out)],
+                                   check=True, timeout=60)
+                    body = self.identify(out.read_bytes(), "avg.jpg", "image/jpeg")
+                else:
+                    # Both averaged pages in one image-only PDF, as a colluder would hand it in.
+                    # (mutool per page, then qpdf: Debian's ImageMagick policy refuses to write PDF)
+                    singles = []
+                    for n, png in enumerate(pages):
+                        singles.append(Path(d) / f"avg-{n}.pdf")
+                        subprocess.run(["mutool", "convert", "-o", str(singles[-1]), str(png)], check=True, timeout=60)
+                    out = Path(d) / "avg.pdf"
+                    r = subprocess.run(["qpdf", "--empty", "--pages", *map(str, singles), "--", str(out)], timeout=60)
+                    self.assertIn(r.returncode, (0, 3))
+                    body = self.identify(out.read_bytes(), "avg.pdf", "application/pdf")
+                self.assertGreaterEqual(body["pages_matched"], 1, body)
+                colluders = [self.versions[ia], self.versions[ib]]
+                self.assert_only_colluders(body, colluders)
+                for page in body["pages"]:
+                    if page.get("attributed"):
+                        self.assertIn(page["best_candidate"]["version_id"], {v["id"] for v in colluders}, body)
+
 
 class CodewordCacheTests(h.ApiTestCase):
     """The server keeps each version's codeword between identifications; a document deleted and
