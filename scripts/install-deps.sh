@@ -25,6 +25,7 @@ TEST_PKGS=(
   prometheus prometheus-alertmanager python3-yaml
   mariadb-server mariadb-client postgresql haproxy docker-compose systemd
   python3-cryptography rsyslog rsyslog-relp
+  chromium nodejs npm
 )
 
 want=("${BUILD_PKGS[@]}")
@@ -48,4 +49,9 @@ if ((${#missing[@]})); then
   fi
   trap 'if [[ -n "$added_policy" ]]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi' EXIT
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# The browser tests drive Debian's chromium with playwright-core from the npm registry (pinned
+# in tests/web/package-lock.json; it downloads no browser of its own).
+if [[ "${1:-}" == "--test" ]]; then
+  (cd "$(dirname "$0")/../tests/web" && npm ci --no-audit --no-fund --ignore-scripts)
 fi

@@ -25,6 +25,7 @@ Reply identify_leak(Request& request, Services& services) {
     auto out = services.leak->identify(request.user->id, document, file->body);
     if (out["document_id"].is_number_integer()) request.facts.document_id = out["document_id"].get<std::int64_t>();
     if (out["verdict"] == "attributed") request.facts.version_id = out["attributed_to"][0]["version_id"].get<std::int64_t>();
+    leak::audit_facts(out, request.facts);
     return json_reply(200, out);
 }
 

@@ -30,6 +30,8 @@ const RouteAudit kUpload{Action::upload_complete, Action::upload_validation, tru
 const RouteAudit kRead{Action::sensitive_read, Action::sensitive_read, false};
 const RouteAudit kDelete{Action::upload_delete, Action::upload_delete, true};
 const RouteAudit kWatermark{Action::sensitive_create, Action::sensitive_create, true};
+// A finished identification is its own event (verdict, top candidate); a refusal is a read.
+const RouteAudit kLeak{Action::leak_identified, Action::sensitive_read, false};
 const RouteAudit kRmap{Action::rmap_handshake, Action::rmap_handshake, true, true};
 
 const Route kRoutes[] = {
@@ -56,7 +58,7 @@ const Route kRoutes[] = {
     {"POST", "/api/create-watermark/:id", kUser, kHeavy, kJson, create_watermark, kWatermark},
     {"POST", "/api/read-watermark", kUser, kHeavy, kJson, read_watermark, kRead},
     {"POST", "/api/read-watermark/:id", kUser, kHeavy, kJson, read_watermark, kRead},
-    {"POST", "/api/identify-leak", kUser, kHeavy, Body::multipart, identify_leak, kRead},
+    {"POST", "/api/identify-leak", kUser, kHeavy, Body::multipart, identify_leak, kLeak},
     {"GET", "/api/get-watermarking-methods", kPublic, kIo, kJson, get_watermarking_methods, kQuiet},
     {"POST", "/api/rmap-initiate", kPublic, kRmapPool, Body::rmap_json, rmap_initiate, kRmap},
     {"POST", "/api/rmap-get-link", kPublic, kRmapPool, Body::rmap_json, rmap_get_link, kRmap},

@@ -107,8 +107,6 @@ DbConfig db_config(const config::Settings& s) {
     return db_config_from_url(s.db_url, pool, std::max(2, static_cast<int>(s.limits.request_timeout_s / 3)));
 }
 
-namespace {
-
 obs::AuditConfig audit_config(const config::Settings& s) {
     obs::AuditConfig c;
     c.file = s.audit_log;
@@ -126,6 +124,8 @@ obs::AuditConfig audit_config(const config::Settings& s) {
     c.service_version = TATOU_VERSION;
     return c;
 }
+
+namespace {
 
 ThrottlePolicy throttle_policy(const config::Settings& s) {
     ThrottlePolicy p;

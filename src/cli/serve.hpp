@@ -4,6 +4,7 @@
 #include <string>
 
 #include "config/settings.hpp"
+#include "obs/audit_log.hpp"
 #include "store/sql_store.hpp"
 
 namespace tatou::cli {
@@ -15,6 +16,8 @@ struct ServeFlags {
 
 // The database connection for these settings (creates the SQLite file's folder when missing).
 DbConfig db_config(const config::Settings& s);
+// The audit log as the settings describe it (serve, and `tatou leak identify`).
+obs::AuditConfig audit_config(const config::Settings& s);
 
 void add_serve_command(CLI::App& app, ServeFlags& flags);
 // Runs the server until SIGTERM/SIGINT. Returns the process exit code.

@@ -26,7 +26,9 @@ Features features(const cv::Mat& img) {
     f.scale = std::min(1.0, kFeatureSide / std::max(img.cols, img.rows));
     cv::Mat small;
     cv::resize(img, small, cv::Size(), f.scale, f.scale, cv::INTER_AREA);
-    auto orb = cv::ORB::create(6000, 1.2f, 8, 15, 0, 2, cv::ORB::HARRIS_SCORE, 15);
+    // 3,000 points: matching is brute force (quadratic), and 6,000 cost about 1 s of server CPU
+    // per identification with no change in the leaker's false-match probability (bench/RESULTS.md).
+    auto orb = cv::ORB::create(3000, 1.2f, 8, 15, 0, 2, cv::ORB::HARRIS_SCORE, 15);
     orb->detectAndCompute(small, cv::noArray(), f.points, f.descriptors);
     return f;
 }

@@ -158,4 +158,16 @@ nlohmann::json LeakService::identify(UserId owner, std::optional<DocumentId> doc
     return out;
 }
 
+void audit_facts(const nlohmann::json& answer, obs::Facts& facts) {
+    facts.leak_verdict = answer.value("verdict", "inconclusive") == "attributed" ? "attributed" : "inconclusive";
+    if (answer.contains("document_id") && answer["document_id"].is_number_integer())
+        facts.document_id = answer["document_id"].get<std::int64_t>();
+    const auto it = answer.find("candidates");
+    if (it != answer.end() && it->is_array() && !it->empty()) {
+        const auto& top = it->front();
+        facts.leak_top_version_id = top.at("version_id").get<std::int64_t>();
+        facts.leak_false_match_probability = top.at("false_match_probability").get<double>();
+    }
+}
+
 }  // namespace tatou::leak

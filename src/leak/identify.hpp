@@ -15,6 +15,7 @@
 #include "core/versions.hpp"
 #include "jail/pdf_jail.hpp"
 #include "leak/worker.hpp"
+#include "obs/event.hpp"
 
 namespace tatou::leak {
 
@@ -53,5 +54,9 @@ private:
     std::mutex codes_mu_;
     std::unordered_map<std::string, Codeword> codes_;
 };
+
+// The audit record's share of an answer: verdict, document, best-ranked version and its
+// false-match probability (identify-leak and `tatou leak identify` write the same event).
+void audit_facts(const nlohmann::json& answer, obs::Facts& facts);
 
 }  // namespace tatou::leak

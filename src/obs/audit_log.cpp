@@ -1,5 +1,7 @@
 #include "obs/audit_log.hpp"
 
+#include <sys/file.h>
+
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -139,10 +141,17 @@ fs::path AuditLog::checkpoint_path() const { return config_.file.parent_path() /
 
 void AuditLog::load_or_create_state() {
     const fs::path state_path = config_.file.parent_path() / "audit.state";
-    cut_torn_tail(config_.file);
-    cut_torn_tail(checkpoint_path());
     state_fd_ = ::open(state_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (state_fd_ < 0) throw std::runtime_error("audit state " + state_path.string() + " is not writable");
+    // One writer per chain: a second process (another server, or `tatou leak identify` while
+    // the server runs) appending from its own copy of the state would fork the chain.
+    if (::flock(state_fd_, LOCK_EX | LOCK_NB) != 0) {
+        ::close(state_fd_);
+        state_fd_ = -1;
+        throw AuditLogBusy("audit log " + config_.file.string() + " is in use by another process");
+    }
+    cut_torn_tail(config_.file);  // only once it is ours: a live writer's tail is not torn
+    cut_torn_tail(checkpoint_path());
     unsigned char buf[kStateSize];
     const ssize_t got = ::pread(state_fd_, buf, sizeof buf, 0);
     if (got >= 8 && std::memcmp(buf, kOldStateMagic, 8) == 0)
@@ -321,9 +330,11 @@ void AuditLog::stop() {
     {
         std::lock_guard lock(mu_);
         if (stopped_ || stopping_) return;
-        Event e;
-        e.action = Action::sys_shutdown;
-        queue_.push_back({std::move(e), now_ms()});
+        if (config_.record_shutdown) {
+            Event e;
+            e.action = Action::sys_shutdown;
+            queue_.push_back({std::move(e), now_ms()});
+        }
         stopping_ = true;
     }
     cv_.notify_one();

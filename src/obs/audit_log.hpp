@@ -19,6 +19,7 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -44,6 +45,8 @@ struct AuditConfig {
     std::filesystem::path provision_file;
     // Refuse to start a chain with secrets made on this host (production).
     bool require_provision = false;
+    // stop() records sys_shutdown; a one-shot tool that appends a record is no service stopping.
+    bool record_shutdown = true;
 };
 
 struct AuditStats {
@@ -61,6 +64,11 @@ struct AuditStats {
     // exist): TatouAuditChainInvalid. Stays false until the process restarts.
     std::atomic<bool> chain_valid{true};
     std::atomic<bool> keyed_on_host{false};      // the verification key was made here (not keygen)
+};
+
+// Another process holds the chain (its writer is running).
+struct AuditLogBusy : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
 
 class AuditLog {

@@ -113,6 +113,13 @@ std::string encode_record(const Event& e, std::int64_t unix_ms, const RecordCont
     if (!f.watermark_method.empty()) w.str("watermark_method", f.watermark_method, 64);
     if (!f.rmap_identity.empty()) w.str("rmap_identity", f.rmap_identity, kShortCap);
     if (f.honeytoken) w.boolean("honeytoken", true);
+    if (!f.leak_verdict.empty()) {
+        w.open("leak");
+        w.str("verdict", f.leak_verdict, 16);
+        if (f.leak_top_version_id) w.num("top_version_id", *f.leak_top_version_id);
+        if (f.leak_false_match_probability) w.real("false_match_probability", *f.leak_false_match_probability);
+        w.close();
+    }
     std::string owasp(s.name);
     if (f.user_id) owasp += ":" + std::to_string(*f.user_id);
     else if (e.request) owasp += ":" + e.request->source_ip;

@@ -36,6 +36,11 @@ struct Facts {
     std::string watermark_method;  // a registry name
     std::string rmap_identity;     // a configured identity name
     bool honeytoken = false;
+    // identify-leak: the verdict (attributed | inconclusive), the best-ranked version and its
+    // false-match probability; never the leaked bytes or anything derived from their content.
+    std::string leak_verdict;
+    std::optional<std::int64_t> leak_top_version_id;
+    std::optional<double> leak_false_match_probability;
 };
 
 struct Event {

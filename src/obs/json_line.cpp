@@ -1,5 +1,8 @@
 #include "obs/json_line.hpp"
 
+#include <cmath>
+#include <cstdio>
+
 namespace tatou::obs {
 
 namespace {
@@ -93,6 +96,17 @@ void JsonLine::str(std::string_view k, std::string_view value, std::size_t cap) 
 void JsonLine::num(std::string_view k, std::int64_t value) {
     key(k);
     out_ += std::to_string(value);
+}
+
+void JsonLine::real(std::string_view k, double value) {
+    key(k);
+    if (!std::isfinite(value)) {
+        out_ += "null";
+        return;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", value);
+    out_ += buf;
 }
 
 void JsonLine::boolean(std::string_view k, bool value) {

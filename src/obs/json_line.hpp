@@ -16,6 +16,7 @@ public:
     void str(std::string_view key, std::string_view value, std::size_t cap = 1024);
     void num(std::string_view key, std::int64_t value);
     void boolean(std::string_view key, bool value);
+    void real(std::string_view key, double value);  // finite only; NaN and infinities are written as null
     void str_array(std::string_view key, std::string_view single_value);
     std::string finish();  // closes everything; no trailing newline
 

@@ -34,6 +34,7 @@ constexpr std::array<std::string_view, 2> kDbOps = {"connect", "query"};
 constexpr std::array<std::string_view, 7> kContainment = {"lock_account", "unlock_account", "revoke_sessions",
                                                           "block_ip", "unblock_ip", "rotate_key", "read_only"};
 constexpr std::array<std::string_view, 2> kHoneytokens = {"version_link", "document"};
+constexpr std::array<std::string_view, 2> kLeakVerdicts = {"attributed", "inconclusive"};
 constexpr std::array<std::string_view, 2> kWmOps = {"create", "read"};
 constexpr std::array<std::string_view, 5> kWmResults = {"success", "wrong_key", "not_found", "bad_input", "error"};
 
@@ -281,6 +282,11 @@ void Metrics::event_emitted(Action action, Outcome outcome) {
     if (action == Action::authz_admin && outcome == Outcome::failure) inc(admin_denied_);
 }
 
+void Metrics::leak_identified(std::string_view verdict) {
+    const auto i = index_of(kLeakVerdicts, verdict);
+    if (i < kLeakVerdicts.size()) inc(leak_identifications_[i]);
+}
+
 void Metrics::containment(std::string_view action) {
     const auto i = index_of(kContainment, action);
     if (i < kContainment.size()) inc(containment_[i]);
@@ -375,6 +381,8 @@ std::string Metrics::exposition(const ScrapeInputs& in) const {
     simple_family(out, "tatou_containment_actions_total", "Containment actions taken.", "action", kContainment,
                   containment_);
     simple_family(out, "tatou_honeytoken_hits_total", "Decoys touched.", "kind", kHoneytokens, honeytokens_);
+    simple_family(out, "tatou_leak_identifications_total", "Leaked copies analysed by identify-leak, by verdict.",
+                  "verdict", kLeakVerdicts, leak_identifications_);
     single(out, "tatou_admin_auth_failures_total", "counter", "Admin listener calls refused for a missing or wrong admin token.",
            static_cast<double>(admin_denied_.load()));
     single(out, "tatou_blocked_sources", "gauge", "Source addresses or networks blocked now.", static_cast<double>(in.blocked_sources));

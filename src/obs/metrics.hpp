@@ -60,6 +60,7 @@ public:
                           std::string_view watermark_method, double seconds);
     void request_abandoned(std::string_view route);
     void event_emitted(Action action, Outcome outcome);
+    void leak_identified(std::string_view verdict);  // attributed | inconclusive
     void containment(std::string_view action);  // lock_account, … (closed set; others ignored)
     void db_error(std::string_view op);         // connect | query
 
@@ -91,6 +92,7 @@ private:
     std::atomic<std::uint64_t> db_errors_[2]{};
     std::atomic<std::uint64_t> containment_[7]{};
     std::atomic<std::uint64_t> honeytokens_[2]{};
+    std::atomic<std::uint64_t> leak_identifications_[2]{};
     std::atomic<std::uint64_t> admin_denied_{0};
     std::unique_ptr<std::atomic<std::uint64_t>[]> events_;  // per action
     std::vector<std::string> wm_methods_;

@@ -150,7 +150,10 @@ void Telemetry::request_done(const RouteAudit& route, const RequestInfo& request
 
 // Counted when handed to the log, so a metric never moves without its audit record.
 std::uint64_t Telemetry::record(Event event) {
-    if (metrics_ != nullptr) metrics_->event_emitted(event.action, event.outcome);
+    if (metrics_ != nullptr) {
+        metrics_->event_emitted(event.action, event.outcome);
+        if (event.action == Action::leak_identified) metrics_->leak_identified(event.facts.leak_verdict);
+    }
     if (audit_ != nullptr) return audit_->emit(std::move(event));
     return 0;
 }

@@ -59,7 +59,8 @@ namespace tatou::obs {
     X(ip_blocked, warn, "network", "denied", "custom")                                                \
     X(ip_unblocked, warn, "network", "allowed", "custom")                                             \
     X(key_rotated, warn, "iam", "change", "custom")                                                   \
-    X(sys_config_change, warn, "configuration", "change", "custom")
+    X(sys_config_change, warn, "configuration", "change", "custom")                                  \
+    X(leak_identified, warn, "file", "info", "custom")
 
 enum class Action : std::uint8_t {
 #define TATOU_X(name, level, category, type, custom) name,

@@ -261,6 +261,49 @@ class CollusionTests(h.ApiTestCase):
         for innocent in body["candidates"][2:]:
             self.assertGreater(innocent["false_match_probability"], 1e-3, body)
 
+    def test_every_averaged_pair_and_both_pages_never_name_an_innocent(self):
+        """Several pairs, both pages of the document, 150 and 96 dpi, and a JPEG of the average:
+        each leak names only colluders or nobody."""
+        pairs = [(1, 2, 150, "png"), (0, 3, 96, "png"), (2, 4, 150, "jpg")]
+        for ia, ib, dpi, kind in pairs:
+            with self.subTest(pair=(ia, ib), dpi=dpi, kind=kind), tempfile.TemporaryDirectory() as d:
+                renders = []
+                for i in (ia, ib):
+                    src = Path(d) / f"c{i}.pdf"
+                    src.write_bytes(self.copies[i])
+                    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(src), str(Path(d) / f"c{i}")],
+                                   check=True, timeout=60)
+                    renders.append(sorted(Path(d).glob(f"c{i}-*.png")))
+                pages = []
+                for n, (pa, pb) in enumerate(zip(*renders)):
+                    out = Path(d) / f"avg-{n}.png"
+                    subprocess.run(["/usr/bin/convert", str(pa), str(pb), "-evaluate-sequence", "mean", str(out)],
+                                   check=True, timeout=60)
+                    pages.append(out)
+                self.assertEqual(len(pages), 2)
+                if kind == "jpg":
+                    out = Path(d) / "avg.jpg"
+                    subprocess.run(["/usr/bin/convert", str(pages[1]), "-quality", "75", str(out)],
+                                   check=True, timeout=60)
+                    body = self.identify(out.read_bytes(), "avg.jpg", "image/jpeg")
+                else:
+                    # Both averaged pages in one image-only PDF, as a colluder would hand it in.
+                    # (mutool per page, then qpdf: Debian's ImageMagick policy refuses to write PDF)
+                    singles = []
+                    for n, png in enumerate(pages):
+                        singles.append(Path(d) / f"avg-{n}.pdf")
+                        subprocess.run(["mutool", "convert", "-o", str(singles[-1]), str(png)], check=True, timeout=60)
+                    out = Path(d) / "avg.pdf"
+                    r = subprocess.run(["qpdf", "--empty", "--pages", *map(str, singles), "--", str(out)], timeout=60)
+                    self.assertIn(r.returncode, (0, 3))
+                    body = self.identify(out.read_bytes(), "avg.pdf", "application/pdf")
+                self.assertGreaterEqual(body["pages_matched"], 1, body)
+                colluders = [self.versions[ia], self.versions[ib]]
+                self.assert_only_colluders(body, colluders)
+                for page in body["pages"]:
+                    if page.get("attributed"):
+                        self.assertIn(page["best_candidate"]["version_id"], {v["id"] for v in colluders}, body)
+
 
 class CodewordCacheTests(h.ApiTestCase):
     """The server keeps each version's codeword between identifications; a document deleted and
@@ -346,6 +389,140 @@ class CliReportTests(h.ApiTestCase):
                              "--report", str(report), str(leak_path))
             self.assertEqual(again.returncode, 2, again.stderr.decode())
             self.assertIn("new or empty", again.stderr.decode())
+
+
+def audit_records(srv, action, count=1, timeout=10.0):
+    """The audit log's `action` records, waiting (the writer is a thread) until there are `count`."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        with open(os.path.join(srv.datadir, "log", "audit.jsonl")) as f:
+            found = [json.loads(line) for line in f if f'"{action}"' in line]
+        found = [r for r in found if r["event"]["action"] == action]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def leak_metric(srv, verdict):
+    text = http.get(f"http://127.0.0.1:{srv.admin_port}/metrics").text
+    name = f'tatou_leak_identifications_total{{verdict="{verdict}"}} '
+    for line in text.splitlines():
+        if line.startswith(name):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not exported")
+
+
+class LeakAuditTests(h.ApiTestCase):
+    """Every identification is in the audit log as `leak_identified` (verdict, document, the
+    best-ranked version and its false-match probability; never the leaked bytes) and counted in
+    tatou_leak_identifications_total{verdict}; a refusal is not an identification."""
+
+    def test_audit_record_and_metric_for_attributed_and_inconclusive(self):
+        _, _, token = h.new_user(server)
+        original = ghostscript_pdf(31)
+        doc = h.upload_ok(server, token, data=original, name="audited")
+        versions = [h.create_watermark_ok(server, token, doc["id"], method="tatou-geometry",
+                                          intended_for=f"audited-{i}@example.com", secret=f"a{i}",
+                                          key=f"audit-key-{i}-xxxx") for i in range(3)]
+        pdf = http.get(server.url(f"/api/get-version/{versions[1]['link']}")).content
+        leak = pdftoppm(pdf, "-r", "150", "-png", suffix=".png")
+        before = {v: leak_metric(server, v) for v in ("attributed", "inconclusive")}
+        seen = len(audit_records(server, "leak_identified", count=0))
+
+        def identify(data, t=token, d=doc["id"]):
+            return http.post(server.url("/api/identify-leak"), files={
+                "file": ("l.png", data, "image/png"), "document_id": (None, str(d))},
+                headers=h.auth(t), timeout=120)
+
+        r = identify(leak)
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        body = r.json()
+        self.assertEqual(body["verdict"], "attributed", body)
+        records = audit_records(server, "leak_identified", count=seen + 1)
+        self.assertEqual(len(records), seen + 1)
+        rec = records[-1]
+        self.assertEqual(rec["event"]["outcome"], "success")
+        self.assertEqual(rec["tatou"]["document_id"], doc["id"])
+        self.assertEqual(rec["tatou"]["leak"]["verdict"], "attributed")
+        self.assertEqual(rec["tatou"]["leak"]["top_version_id"], versions[1]["id"])
+        self.assertEqual(rec["tatou"]["version_id"], versions[1]["id"])
+        fmp = rec["tatou"]["leak"]["false_match_probability"]
+        self.assertLessEqual(fmp, 1e-6)
+        self.assertAlmostEqual(fmp, body["candidates"][0]["false_match_probability"],
+                               delta=1e-5 * body["candidates"][0]["false_match_probability"])
+        # Nothing of the leak itself: no bytes, no hash of them, nothing near their size.
+        line = json.dumps(rec)
+        self.assertLess(len(line), 4096)
+        self.assertNotIn(body["leak_sha256"], line)
+        self.assertNotIn("PNG", line)
+        self.assertEqual(leak_metric(server, "attributed"), before["attributed"] + 1)
+
+        # The unwatermarked original: inconclusive, still audited and counted, and no name given.
+        r = identify(pdftoppm(original, "-r", "150", "-png", suffix=".png"))
+        self.assertEqual(r.status_code, 200, h.describe(r))
+        self.assertEqual(r.json()["verdict"], "inconclusive")
+        rec = audit_records(server, "leak_identified", count=seen + 2)[-1]
+        self.assertEqual(rec["tatou"]["leak"]["verdict"], "inconclusive")
+        self.assertNotIn("version_id", rec["tatou"])
+        self.assertGreater(rec["tatou"]["leak"]["false_match_probability"], 1e-6)
+        self.assertEqual(leak_metric(server, "inconclusive"), before["inconclusive"] + 1)
+
+        # Refused (someone else's document; garbage): no leak_identified, no count.
+        _, _, stranger = h.new_user(server)
+        self.assertEqual(identify(leak, t=stranger).status_code, 404)
+        self.assertEqual(identify(b"not an image").status_code, 400)
+        self.assertEqual(len(audit_records(server, "leak_identified", count=seen + 3, timeout=1)), seen + 2)
+        self.assertEqual(leak_metric(server, "attributed"), before["attributed"] + 1)
+        self.assertEqual(leak_metric(server, "inconclusive"), before["inconclusive"] + 1)
+
+
+class CliAuditTests(unittest.TestCase):
+    """`tatou leak identify` writes the same leak_identified record into the data folder's audit
+    chain when no server holds it, and never appends behind a running server's back (that would
+    fork the chain): then it says so and the record is only in its answer."""
+
+    def test_cli_records_when_the_log_is_free_and_refuses_to_fork_a_live_chain(self):
+        srv = h.Server()
+        try:
+            email, _, token = h.new_user(srv)
+            doc = h.upload_ok(srv, token, data=ghostscript_pdf(41), name="cli-audit")
+            versions = [h.create_watermark_ok(srv, token, doc["id"], method="tatou-geometry",
+                                              intended_for=f"cli-{i}@example.com", secret=f"c{i}",
+                                              key=f"cli-audit-key-{i}") for i in range(2)]
+            pdf = http.get(srv.url(f"/api/get-version/{versions[0]['link']}")).content
+            env = dict(os.environ)
+            env.update(srv.env)
+            with tempfile.TemporaryDirectory() as d:
+                leak_path = Path(d) / "leak.png"
+                leak_path.write_bytes(pdftoppm(pdf, "-r", "150", "-png", suffix=".png"))
+                cmd = [h.TATOU_BIN, "leak", "identify", "--data-dir", srv.datadir, "--owner", email,
+                       "--document-id", str(doc["id"]), str(leak_path)]
+                live = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+                self.assertEqual(live.returncode, 0, live.stderr)
+                self.assertTrue(json.loads(live.stdout)["audit"].startswith("not recorded"), live.stdout)
+                self.assertIn("holds the audit log", live.stderr)
+                srv.stop()
+                self.assertEqual(audit_records(srv, "leak_identified", count=0), [])
+                log = os.path.join(srv.datadir, "log", "audit.jsonl")
+                with open(log) as f:
+                    last_before = json.loads(f.readlines()[-1])
+                done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+                self.assertEqual(done.returncode, 0, done.stderr)
+                self.assertEqual(json.loads(done.stdout)["audit"], "recorded")
+            with open(log) as f:
+                tail = [json.loads(line) for line in f.readlines()]
+            rec = tail[-1]
+            self.assertEqual(rec["event"]["action"], "leak_identified")  # and no sys_shutdown after it
+            self.assertEqual(rec["tatou"]["leak"]["verdict"], "attributed")
+            self.assertEqual(rec["tatou"]["leak"]["top_version_id"], versions[0]["id"])
+            self.assertEqual(rec["tatou"]["document_id"], doc["id"])
+            # The chain goes on from the server's last record, and the server starts on it again.
+            self.assertEqual(rec["tatou"]["audit"]["prev_hash"], last_before["event"]["hash"])
+            srv.start()
+            self.assertEqual(http.get(srv.url("/healthz")).status_code, 200)
+        finally:
+            srv.cleanup()
 
 
 if __name__ == "__main__":

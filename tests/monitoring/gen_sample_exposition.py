@@ -19,7 +19,7 @@ ROUTES = [
     ("GET", "/api/get-document/{id}"), ("GET", "/api/get-version/{link}"), ("DELETE", "/api/delete-document/{id}"),
     ("DELETE", "/api/delete-document"), ("POST", "/api/delete-document"), ("POST", "/api/create-watermark"),
     ("POST", "/api/create-watermark/{id}"), ("POST", "/api/read-watermark"), ("POST", "/api/read-watermark/{id}"),
-    ("GET", "/api/get-watermarking-methods"), ("POST", "/api/rmap-initiate"), ("POST", "/api/rmap-get-link"),
+    ("POST", "/api/identify-leak"), ("GET", "/api/get-watermarking-methods"), ("POST", "/api/rmap-initiate"), ("POST", "/api/rmap-get-link"),
 ]
 ROUTES += [(m, "unmatched") for m in METHODS] + [("GET", "static"), ("HEAD", "static")]
 BUCKETS = ["0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1", "2.5", "5", "7.5", "10"]
@@ -39,7 +39,7 @@ ACTIONS = [  # (action, level) as in src/obs/vocabulary.hpp
     ("sys_heartbeat", "INFO"), ("sys_monitor_disabled", "WARN"), ("sys_monitor_enabled", "WARN"),
     ("sys_log_rotated", "INFO"), ("sys_log_pruned", "INFO"), ("sys_db_unavailable", "WARN"),
     ("authn_login_unlock", "WARN"), ("ip_blocked", "WARN"), ("ip_unblocked", "WARN"), ("key_rotated", "WARN"),
-    ("sys_config_change", "WARN"),
+    ("sys_config_change", "WARN"), ("leak_identified", "WARN"),
 ]
 
 
@@ -159,6 +159,8 @@ def main():
     simple("tatou_containment_actions_total", "Containment actions taken.", "action",
            ["lock_account", "unlock_account", "revoke_sessions", "block_ip", "unblock_ip", "rotate_key", "read_only"])
     simple("tatou_honeytoken_hits_total", "Decoys touched.", "kind", ["version_link", "document"])
+    simple("tatou_leak_identifications_total", "Leaked copies analysed by identify-leak, by verdict.", "verdict",
+           ["attributed", "inconclusive"])
     family("tatou_admin_auth_failures_total", "counter",
            "Admin listener calls refused for a missing or wrong admin token.")
     out("tatou_admin_auth_failures_total 0")
