@@ -129,7 +129,7 @@ std::string route_template(std::string_view path) {
     return out;
 }
 
-Reply dispatch(const Route& route, Request& request, Services& services) {
+Reply dispatch(const Route& route, Request& request, Services& services, AccountJobs& heavy_jobs) {
     Reply reply;
     Reason reason = Reason::none;
     try {
@@ -137,6 +137,15 @@ Reply dispatch(const Route& route, Request& request, Services& services) {
             request.user = services.accounts.authenticate(request.authorization);
             request.facts.user_id = request.user->id;
             request.facts.token_id = request.user->token_id;
+        }
+        std::optional<AccountJobs::Ticket> ticket;
+        if (route.pool == Pool::heavy && request.user) {
+            ticket.emplace(heavy_jobs.enter(request.user->id));
+            if (!*ticket) {
+                Error e(Errc::rate_limited, "too many heavy requests in progress for this account");
+                e.retry_after = 1;
+                throw e;
+            }
         }
         if (route.audit.changes_state && !revokes_only(route)) require_writable(services);
         reply = route.handler(request, services);

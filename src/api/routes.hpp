@@ -6,6 +6,7 @@
 
 #include "api/reply.hpp"
 #include "api/request.hpp"
+#include "core/account_jobs.hpp"
 #include "core/services.hpp"
 #include "obs/telemetry.hpp"
 
@@ -40,7 +41,8 @@ std::string route_template(std::string_view express_path);
 
 std::span<const Route> routes();
 
-// Authenticates (Auth::user), runs the handler, maps any failure to a JSON reply.
-Reply dispatch(const Route& route, Request& request, Services& services);
+// Authenticates (Auth::user), holds the account's heavy-job ticket on Pool::heavy routes, runs
+// the handler, maps any failure to a JSON reply.
+Reply dispatch(const Route& route, Request& request, Services& services, AccountJobs& heavy_jobs);
 
 }  // namespace tatou::api

@@ -32,6 +32,8 @@ void WorkerPools::drain_and_stop() {
     queries.drain_and_stop();
 }
 
+const config::Limits& options_limits(const HttpOptions& options) { return options.limits; }
+
 namespace {
 
 bool parse_query(const restinio::request_t& req, api::Request& out) {
@@ -96,7 +98,7 @@ restinio::request_handling_status_t Dispatcher::handle(const api::Route& route, 
     // RESTinio's body limit already bounds the form; the file part's own limit is core's.
     if (route.body == api::Body::multipart) parse_form(*req, *request);
     run_on(route.pool, req, request, route.audit, api::route_template(route.path),
-           [this, &route](api::Request& r) { return api::dispatch(route, r, services_); });
+           [this, &route](api::Request& r) { return api::dispatch(route, r, services_, account_jobs_); });
     return restinio::request_accepted();
 }
 

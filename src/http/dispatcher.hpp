@@ -16,6 +16,7 @@
 namespace tatou::http {
 
 struct HttpOptions;
+const config::Limits& options_limits(const HttpOptions& options);
 
 // The pools behind the API: one per api::Pool that is not io.
 struct WorkerPools {
@@ -31,7 +32,8 @@ class Dispatcher {
 public:
     Dispatcher(Services& services, WorkerPools& pools, const ConnectionRegistry& connections,
                const api::StaticSite& site, const HttpOptions& options)
-        : services_(services), pools_(pools), connections_(connections), site_(site), options_(options) {}
+        : services_(services), pools_(pools), connections_(connections), site_(site), options_(options),
+          account_jobs_(options_limits(options).heavy_jobs_per_user) {}
 
     restinio::request_handling_status_t handle(const api::Route& route, const restinio::request_handle_t& req,
                                                const restinio::router::route_params_t& params);
@@ -54,6 +56,7 @@ private:
     const ConnectionRegistry& connections_;
     const api::StaticSite& site_;
     const HttpOptions& options_;
+    AccountJobs account_jobs_;
 };
 
 }  // namespace tatou::http

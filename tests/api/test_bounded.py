@@ -231,6 +231,37 @@ class FairShareTests(h.ApiTestCase):
         self.assert_error(limited[0], 429, "too many requests in progress for this client")
 
 
+class AccountHeavyJobTests(h.ApiTestCase):
+    """Logging in many times gives one account many tokens, not many shares of the workers."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = h.Server()  # 4 workers, 2 heavy jobs per account (config/limits.hpp defaults)
+        email, password, first = h.new_user(cls.srv)
+        cls.tokens = [first] + [h.new_token(cls.srv, email, password) for _ in range(3)]
+        _, _, cls.other = h.new_user(cls.srv)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.cleanup()
+
+    def test_four_tokens_of_one_account_run_at_most_two_heavy_jobs(self):
+        bomb = hostile_pdfs.object_stream_bomb()  # each upload holds a worker until the jail refuses it
+        pool = concurrent.futures.ThreadPoolExecutor(4)
+        jobs = [pool.submit(h.upload, self.srv, token, bomb, "b.pdf") for token in self.tokens]
+        statuses = sorted(j.result().status_code for j in jobs)
+        pool.shutdown()
+        # All four overlap unless the machine delays a thread by a whole job: then fewer are refused.
+        self.assertIn(statuses.count(429), (1, 2), statuses)
+        self.assertEqual(statuses.count(400) + statuses.count(429), 4, statuses)
+        refused = next(j.result() for j in jobs if j.result().status_code == 429)
+        self.assert_error(refused, 429, "too many heavy requests in progress for this account")
+        self.assertEqual(refused.headers.get("Retry-After"), "1")
+        # Another account is not affected, and the account's own cap frees when its jobs end.
+        self.assertEqual(h.upload(self.srv, self.other, h.make_pdf(1)).status_code, 201)
+        self.assertEqual(h.upload(self.srv, self.tokens[3], h.make_pdf(1)).status_code, 201)
+
+
 class AbandonedJobTests(h.ApiTestCase):
     """Work queued for a client that has closed its connection is dropped before it starts."""
 
