@@ -25,7 +25,7 @@ TEST_PKGS=(
   prometheus prometheus-alertmanager python3-yaml
   mariadb-server mariadb-client postgresql haproxy docker-compose systemd
   python3-cryptography rsyslog rsyslog-relp
-  chromium nodejs npm
+  chromium nodejs
 )
 
 want=("${BUILD_PKGS[@]}")
@@ -51,7 +51,12 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # The browser tests drive Debian's chromium with playwright-core from the npm registry (pinned
-# in tests/web/package-lock.json; it downloads no browser of its own).
+# in tests/web/package-lock.json; it downloads no browser of its own). npm is wanted as a command:
+# a Node.js that bundles its own npm (nodesource) conflicts with Debian's npm package.
 if [[ "${1:-}" == "--test" ]]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm
+  fi
   (cd "$(dirname "$0")/../tests/web" && npm ci --no-audit --no-fund --ignore-scripts)
 fi

@@ -309,8 +309,11 @@ int run_serve(const ServeFlags& flags) {
     detectors.scan_404_threshold = settings.detect_404;
     detectors.authz_threshold = settings.detect_authz;
     obs::Metrics metrics(metric_routes(), methods.names());
+    obs::RepeatLimits repeats;
+    repeats.per_window = settings.limits.audit_repeats_per_window;
+    repeats.window = std::chrono::seconds(settings.limits.audit_repeat_window_s);
     obs::Telemetry telemetry(audit.get(), detectors, crypto::hmac_sha256(secret, "tatou/audit/email-hash/v1"),
-                             settings.lock_after > 0, &metrics);
+                             settings.lock_after > 0, &metrics, repeats);
     leak::LeakSettings leak_settings;
     leak_settings.attribution_threshold = std::pow(10.0, -settings.leak_attribution_exponent);
     leak_settings.worker.wall_ms = static_cast<unsigned>(settings.limits.leak_job_ms);

@@ -47,6 +47,9 @@ struct Settings;
     X(min_free_bytes, 1073741824, "TATOU_MIN_FREE_BYTES", 0, 1152921504606846976, "bytes",                             \
       "free space below which uploads and versions answer 503; 0 = never")                                             \
     X(audit_max_bytes, 67108864, "TATOU_AUDIT_MAX_BYTES", 4096, 1099511627776, "bytes", "one audit segment before rotation") \
+    X(audit_repeats_per_window, 20, "TATOU_AUDIT_REPEATS", 0, 1000000, "records",                                   \
+      "identical rejections (action, reason, source, route) written one by one per window; the rest become one counted record; 0 = all") \
+    X(audit_repeat_window_s, 60, "TATOU_AUDIT_REPEAT_WINDOW", 1, 3600, "seconds", "window of audit_repeats_per_window")   \
     X(admin_connections, 16, "", 0, 0, "connections", "simultaneous admin-listener connections")                       \
     X(admin_connections_per_source, 4, "", 0, 0, "connections", "admin-listener connections from one address")       \
     X(admin_url_bytes, 4096, "", 0, 0, "bytes", "admin request target")                                                \

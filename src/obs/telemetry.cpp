@@ -5,12 +5,17 @@
 namespace tatou::obs {
 
 Telemetry::Telemetry(AuditLog* audit, const DetectorConfig& detectors, std::string email_hash_key,
-                     bool locking_enabled, Metrics* metrics)
+                     bool locking_enabled, Metrics* metrics, const RepeatLimits& repeats)
     : audit_(audit),
       metrics_(metrics),
       detectors_(detectors),
+      repeats_(repeats),
       email_key_(std::move(email_hash_key)),
       locking_(locking_enabled) {}
+
+Telemetry::~Telemetry() {
+    for (auto& e : repeats_.flush(RepeatFilter::Clock::now(), true)) write(std::move(e));
+}
 
 void Telemetry::request_abandoned(std::string_view route) {
     if (metrics_ != nullptr) metrics_->request_abandoned(route);
@@ -140,12 +145,27 @@ void Telemetry::request_done(const RouteAudit& route, const RequestInfo& request
         metrics_->request_finished(request.method, request.route, status, reason, facts.watermark_method, seconds);
     }
     std::uint64_t ticket = 0;
-    for (auto& e : events) ticket = std::max(ticket, record(std::move(e)));
+    const auto now = RepeatFilter::Clock::now();
+    for (auto& e : events) {
+        // An aggregated kind moves its metric now, so alerts see a flood as it happens; its
+        // record is written alone or as part of its window's count (obs/repeat_filter.hpp).
+        const bool aggregated = RepeatFilter::aggregates(e);
+        if (aggregated && metrics_ != nullptr) metrics_->event_emitted(e.action, e.outcome);
+        for (auto& out : repeats_.admit(std::move(e), now)) {
+            if (aggregated || out.count) ticket = std::max(ticket, write(std::move(out)));
+            else ticket = std::max(ticket, record(std::move(out)));
+        }
+    }
     for (auto& e : detected) record(std::move(e));
     // Fail-closed: an acknowledged change is on disk in the log before its answer goes out
     // (bounded: a hung disk turns the log unwritable, which refuses the next change).
     if (audit_ != nullptr && audit_->fail_closed() && route.changes_state && status < 400 && ticket != 0)
         audit_->wait_durable(ticket, std::chrono::seconds(5));
+}
+
+std::uint64_t Telemetry::write(Event event) {
+    if (audit_ != nullptr) return audit_->emit(std::move(event));
+    return 0;
 }
 
 // Counted when handed to the log, so a metric never moves without its audit record.

@@ -11,6 +11,7 @@
 #include "obs/detectors.hpp"
 #include "obs/event.hpp"
 #include "obs/metrics.hpp"
+#include "obs/repeat_filter.hpp"
 
 namespace tatou::obs {
 
@@ -26,7 +27,11 @@ class Telemetry {
 public:
     // `audit` may be null (offline tools, unit tests of other layers).
     Telemetry(AuditLog* audit, const DetectorConfig& detectors, std::string email_hash_key, bool locking_enabled,
-              Metrics* metrics = nullptr);
+              Metrics* metrics = nullptr, const RepeatLimits& repeats = {});
+    // Writes the counts of repeated rejections still open (obs/repeat_filter.hpp).
+    ~Telemetry();
+    Telemetry(const Telemetry&) = delete;
+    Telemetry& operator=(const Telemetry&) = delete;
 
     void request_started();  // every request_started is matched by one request_done
 
@@ -62,6 +67,8 @@ private:
     AuditLog* audit_;
     Metrics* metrics_;
     Detectors detectors_;
+    RepeatFilter repeats_;
+    std::uint64_t write(Event event);  // to the log, metrics already counted
     std::string email_key_;
     bool locking_;
 };

@@ -495,7 +495,10 @@ class QuotaTests(h.ApiTestCase):
     @classmethod
     def setUpClass(cls):
         cls.size = len(h.SAMPLE_PDF)
-        cls.srv = h.Server(env={"TATOU_QUOTA_DOCUMENTS": "3", "TATOU_QUOTA_VERSIONS": "2",
+        # Eight heavy jobs of one account at once, so the concurrent uploads race on the quota
+        # rather than wait for the per-account cap (AccountHeavyJobTests).
+        cls.srv = h.Server(env={"TATOU_QUOTA_DOCUMENTS": "3", "TATOU_QUOTA_VERSIONS": "2", "TATOU_WORKERS": "8",
+                                "TATOU_HEAVY_JOBS_PER_CLIENT": "8",
                                 "TATOU_QUOTA_BYTES": str(100 * cls.size)})
         cls.small = h.Server(env={"TATOU_QUOTA_BYTES": str(cls.size + cls.size // 2)})
 
