@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks security/traceability.yaml against the repository: every threat in
 docs/threat_model.md has controls, events, metrics, alerts, a playbook, drills and tests, and every name
-it references exists. Exit 0 when all hold; otherwise each problem is printed and exit 1.
+it references exists, and names under `attacks` the tests that perform the attack: each a named test
+(file::Class or file::Class.test, not a whole file) that exists, whose class the threat's row in
+the threat model names. Exit 0 when all hold; otherwise each problem is printed and exit 1.
 
 usage: check_traceability.py [--root DIR] [--file security/traceability.yaml]
 """
@@ -12,7 +14,7 @@ import sys
 
 import yaml
 
-REQUIRED = ("controls", "events", "metrics", "alerts", "playbook", "drills", "tests")
+REQUIRED = ("controls", "events", "metrics", "alerts", "playbook", "drills", "attacks", "tests")
 
 
 def slug(heading):
@@ -32,9 +34,10 @@ def load(root):
             for group in yaml.safe_load(read(os.path.join("monitoring", "rules", name)))["groups"]:
                 alerts |= {r["alert"] for r in group["rules"] if "alert" in r}
     playbooks = set(re.findall(r"^### (PB-\d\d)\b", read("docs/incident_response.md"), re.M))
-    threats = set(re.findall(r"^\| (T-[A-Z]+-\d\d) \|", read("docs/threat_model.md"), re.M))
+    rows = dict(re.findall(r"^\| (T-[A-Z]+-\d\d) \|(.*)$", read("docs/threat_model.md"), re.M))
+    threats = set(rows)
     drills = set(re.findall(r'^\s+\{"([a-z0-9_]+)", "', read("src/ops/drills/runner.cpp"), re.M))
-    return vocabulary, metrics, alerts, playbooks, threats, drills
+    return vocabulary, metrics, alerts, playbooks, threats, drills, rows
 
 
 def test_exists(root, ref):
@@ -54,7 +57,7 @@ def test_exists(root, ref):
 
 
 def check(root, trace_file):
-    vocabulary, metrics, alerts, playbooks, threats, drills = load(root)
+    vocabulary, metrics, alerts, playbooks, threats, drills, rows = load(root)
     data = yaml.safe_load(open(os.path.join(root, trace_file), encoding="utf-8"))["threats"]
     problems = []
     for t in sorted(threats - set(data)):
@@ -82,6 +85,14 @@ def check(root, trace_file):
         for d in entry.get("drills", []):
             if d not in drills:
                 problems.append(f"{tid}: drill {d} is not in tatou drill list")
+        for ref in entry.get("attacks", []):
+            path, _, name = ref.partition("::")
+            if not name:
+                problems.append(f"{tid}: attack test {ref} names a file, not the test that performs the attack")
+            elif not test_exists(root, ref):
+                problems.append(f"{tid}: attack test {ref} does not exist")
+            elif not re.search(rf"\b{re.escape(name.split('.')[0])}\b", rows.get(tid, "")):
+                problems.append(f"{tid}: attack test {name.split('.')[0]} is not named in its threat model row")
         for ref in entry.get("tests", []):
             if not test_exists(root, ref):
                 problems.append(f"{tid}: test {ref} does not exist")
@@ -106,9 +117,13 @@ def main():
             text = text.replace("TatouAuthzProbing", "TatouAuthzProbingRenamed", 1)
             text = text.replace("[idor]", "[idor_renamed]", 1)
             text = text.replace("    drills: [scanner]\n", "", 1)
+            text = text.replace("tests/api/test_bounded.py::HostilePdfTests\n", "tests/api/test_bounded.py\n", 1)
+            text = text.replace("test_auth_paths.py::SignUpThrottleTests\n", "test_auth_paths.py::SignUpThrottleTestsGone\n", 1)
             open(broken, "w").write(text)
             found = check(args.root, os.path.relpath(broken, args.root))
-            for needle in ("TatouAuthzProbingRenamed", "drill idor_renamed", "T-RECON-01: no drills"):
+            for needle in ("TatouAuthzProbingRenamed", "drill idor_renamed", "T-RECON-01: no drills",
+                           "T-UPLOAD-01: attack test tests/api/test_bounded.py names a file",
+                           "T-AUTH-03: attack test tests/api/test_auth_paths.py::SignUpThrottleTestsGone does not exist"):
                 if not any(needle in p for p in found):
                     print(f"FAIL: self-test: '{needle}' was not reported")
                     return 1
