@@ -185,6 +185,9 @@ TEST_F(MerkleTest, ConsistencyRejectsSwappedSizesTamperedProofsAndRoots) {
             auto cut = proof;
             cut.pop_back();
             EXPECT_FALSE(m::verify_consistency(o, n, old_root, new_root, cut)) << where << " truncated";
+            auto longer = proof;
+            longer.push_back(leaves[0]);
+            EXPECT_FALSE(m::verify_consistency(o, n, old_root, new_root, longer)) << where << " extended";
             for (std::size_t k = 0; k < proof.size(); ++k) {
                 auto bent = proof;
                 bent[k][5] ^= 0x40;
@@ -208,6 +211,18 @@ TEST_F(MerkleTest, ConsistencyRejectsSwappedSizesTamperedProofsAndRoots) {
         EXPECT_FALSE(m::verify_consistency(n, n, new_root, new_root, {leaves[0]}));
         EXPECT_FALSE(m::verify_consistency(n, n, new_root, m::root(leaves, 0, n - 1), {}));
     }
+}
+
+// The size is part of what is proved: the proof 2 -> 3 with the root of 3 must not pass for 2 -> 5
+// (the walk ends before the new size's top, sn != 0), nor the path of leaf 2 in 3 for a tree of 5.
+TEST_F(MerkleTest, AProofDoesNotStretchToALargerClaimedSize) {
+    const Hash root2 = m::root(leaves, 0, 2), root3 = m::root(leaves, 0, 3);
+    const auto proof = m::consistency_proof(leaves, 2, 3);
+    ASSERT_TRUE(m::verify_consistency(2, 3, root2, root3, proof));
+    EXPECT_FALSE(m::verify_consistency(2, 5, root2, root3, proof));
+    const auto path = m::inclusion_path(leaves, 2, 3);
+    ASSERT_TRUE(m::verify_inclusion(leaves[2], 2, 3, path, root3));
+    EXPECT_FALSE(m::verify_inclusion(leaves[2], 2, 5, path, root3));
 }
 
 TEST_F(MerkleTest, GeneratorsRefuseOutOfRangeArguments) {
