@@ -4,6 +4,7 @@ and `tatou audit verify-proof` checks it offline with the audit verification key
 anywhere (leaf, path, signed root) is rejected, and the server restarts on a data dir that holds
 receipts."""
 
+import concurrent.futures
 import copy
 import json
 import os
@@ -206,6 +207,34 @@ class ReceiptProofTests(h.ApiTestCase):
         r = tatou("audit", "prove", "--data-dir", empty, "--version", "1")
         self.assertEqual(r.returncode, 2)
         self.assertIn("no issuance receipts", r.stderr)
+
+
+class ConcurrentIssuanceTests(h.ApiTestCase):
+    def test_parallel_creates_each_get_one_receipt_in_one_consistent_tree(self):
+        srv, key = provisioned_server()
+        try:
+            _, _, token = h.new_user(srv)
+            doc = h.upload_ok(srv, token)
+            with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+                made = list(pool.map(lambda i: h.create_watermark_ok(srv, token, doc["id"],
+                                                                     intended_for=f"p{i}@example.com"),
+                                     range(18)))
+            ids = sorted(v["id"] for v in made)
+            with open(receipts_file(srv), "rb") as f:
+                rows = [json.loads(line) for line in f.read().splitlines()]
+            leaves = [json.loads(r["leaf"])["version_id"] for r in rows if "leaf" in r]
+            self.assertEqual(sorted(leaves), ids)
+            self.assertEqual([r["tree_head"]["tree_size"] for r in rows if "tree_head" in r],
+                             list(range(1, len(ids) + 1)))
+            r = prove(srv, "--consistency", "1", str(len(ids)))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(verify(json.loads(r.stdout), key).returncode, 0)
+            for version_id in (ids[0], ids[len(ids) // 2], ids[-1]):
+                r = prove(srv, "--version", str(version_id))
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(verify(json.loads(r.stdout), key).returncode, 0)
+        finally:
+            srv.cleanup()
 
 
 class ReceiptRestartTests(h.ApiTestCase):
