@@ -310,6 +310,7 @@ void add_audit_command(CLI::App& app, AuditArgs& args) {
     auto* keygen = audit->add_subcommand("keygen", "Make an audit chain's keys on an operator machine");
     keygen->add_option("--out", args.keygen_out, "folder for audit-verify.key (kept) and audit-provision.key (for the server)")
         ->required();
+    add_receipt_commands(*audit, args.receipts);
     for (const char* name : {"verify", "query"}) {
         auto* sub = audit->add_subcommand(name, std::string(name) == "verify"
                                                     ? "Check the seals and links of audit files (any order)"
@@ -344,6 +345,7 @@ void add_audit_command(CLI::App& app, AuditArgs& args) {
 
 int run_audit(const CLI::App& app, const AuditArgs& args) {
     if (app.get_subcommand("audit")->got_subcommand("keygen")) return run_keygen(args.keygen_out);
+    if (const auto rc = run_receipt_commands(*app.get_subcommand("audit"), args.receipts)) return *rc;
     std::vector<Chain> chains;
     for (const auto& key_file : args.key_files) {
         const auto key = load_key(key_file);

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/receipts.hpp"
+
 namespace tatou::cli {
 
 struct AuditArgs {
@@ -16,6 +18,7 @@ struct AuditArgs {
     std::string keygen_out;
     bool json = false;
     bool shipped = false;  // a shipped copy: order by sequence, drop byte-identical repeats
+    ReceiptArgs receipts;  // prove, verify-proof (cli/receipts.hpp)
 };
 
 // `tatou audit keygen --out DIR` (on an operator machine): audit-verify.key, kept there, and

@@ -26,6 +26,7 @@
 #include "leak/identify.hpp"
 #include "obs/metrics.hpp"
 #include "obs/audit_log.hpp"
+#include "obs/transparency_log.hpp"
 #include "obs/telemetry.hpp"
 #include "store/db_url.hpp"
 #include "store/file_store.hpp"
@@ -206,6 +207,7 @@ int run_serve(const ServeFlags& flags) {
     std::unique_ptr<SqlStore> store;
     std::unique_ptr<FileStore> files;
     std::unique_ptr<obs::AuditLog> audit;
+    std::unique_ptr<obs::TransparencyLog> receipts;
     std::string admin_token;
     std::optional<std::string> token_root_key;
     try {
@@ -243,7 +245,11 @@ int run_serve(const ServeFlags& flags) {
             else
                 spdlog::error("database unreachable: answering 503 until it is back");
         });
+        // Before the audit log: the receipts' signing root comes from the provision file it erases.
+        receipts = std::make_unique<obs::TransparencyLog>(
+            obs::TransparencyConfig{settings.audit_log.parent_path(), settings.audit_provision});
         audit = std::make_unique<obs::AuditLog>(audit_config(settings));
+        if (receipts->needs_key()) receipts->key_from_host(audit->verify_key_path());
         admin_token = load_or_create_secret(settings.admin_token_file, "TATOU_ADMIN_TOKEN_FILE");
     } catch (const SettingError& e) {
         std::cerr << "tatou: invalid setting " << e.what() << "\n";
@@ -289,6 +295,10 @@ int run_serve(const ServeFlags& flags) {
                                            static_cast<std::int64_t>(settings.limits.quota_bytes),
                                            static_cast<std::int64_t>(settings.limits.quota_versions)});
     VersionService versions(*store, *files, documents, methods, honeytokens);
+    versions.set_issuance_log(receipts.get());
+    if (receipts->keyed_on_host())
+        spdlog::warn("issuance receipts are signed with a key made on this host: their tree heads are not trusted "
+                     "evidence; provision the server with `tatou audit keygen`");
     RmapKeys rmap_keys(RmapKeyConfig{settings.rmap_client_keys, settings.rmap_server_key, settings.rmap_passphrase,
                                      settings.rmap_document});
     try {
@@ -303,6 +313,7 @@ int run_serve(const ServeFlags& flags) {
                                   settings.rmap_max_pending,
                                   RateLimit{settings.rmap_max_per_source, std::chrono::seconds(settings.rmap_window)},
                                   RateLimit{settings.rmap_max_per_identity, std::chrono::seconds(settings.rmap_window)}});
+    rmap.set_issuance_log(receipts.get());
     if (const auto reason = rmap.not_configured_reason(); !reason.empty())
         spdlog::info("rmap: routes answer 503 for now: {}", reason);
     obs::DetectorConfig detectors;

@@ -221,6 +221,8 @@ std::string RmapService::create_version(const watermark::Method& method, const R
         if (now && now->result) return *now->result;
         throw Error(Errc::bad_request, Reason::unknown_session, kUnknownSession);
     }
+    version.id = *id;
+    record_issuance(issuance_, version, crypto::sha256_hex(*pdf), marked);
     spdlog::info("rmap: version {} created for identity {}", *id, session.identity);
     return result;
 }

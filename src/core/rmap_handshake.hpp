@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/issuance_log.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/rmap_keys.hpp"
 #include "store/file_store.hpp"
@@ -73,6 +74,8 @@ public:
 
     // Why the routes answer 503, or "" when RMAP is ready (for logs and operators).
     std::string not_configured_reason() const;
+    // RMAP versions get an issuance receipt too, before their link is answered.
+    void set_issuance_log(IssuanceLog* log) { issuance_ = log; }
 
 private:
     struct Ready;
@@ -90,6 +93,7 @@ private:
     std::mutex document_mutex_;  // one creator of the system document row at a time
     RateLimiter per_source_;
     RateLimiter per_identity_;
+    IssuanceLog* issuance_ = nullptr;
 };
 
 }  // namespace tatou

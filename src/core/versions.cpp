@@ -32,6 +32,19 @@ bool plausible_link(const std::string& link) {
 
 }  // namespace
 
+void record_issuance(IssuanceLog* log, const Version& version, const std::string& document_sha256,
+                     std::string_view marked) {
+    if (log == nullptr) return;
+    try {
+        log->record({version.id, version.document_id, document_sha256, crypto::sha256_hex(marked),
+                     version.intended_for, version.method});
+    } catch (const std::exception& e) {
+        // Never hand out a copy whose recipient mapping is not on record.
+        spdlog::error("issuance receipt for version {} not written: {}", version.id, e.what());
+        throw Error(Errc::unavailable, "the issuance receipt cannot be written; try again later");
+    }
+}
+
 VersionService::VersionService(Store& store, const FileStore& files, DocumentService& documents,
                                const watermark::Registry& registry, const Honeytokens& honeytokens)
     : store_(store), files_(files), documents_(documents), registry_(registry), honeytokens_(honeytokens) {}
@@ -79,6 +92,7 @@ CreatedVersion VersionService::create(UserId owner, DocumentId id, const Waterma
         files_.remove(version.path);
         throw;
     }
+    record_issuance(issuance_, version, doc.sha256, marked);
     std::string recipient = v::secure_filename(request.intended_for);
     if (recipient.empty()) recipient = "recipient";
     std::string doc_stem = stem(v::secure_filename(doc.name));

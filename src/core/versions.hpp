@@ -6,6 +6,7 @@
 
 #include "core/documents.hpp"
 #include "core/honeytokens.hpp"
+#include "core/issuance_log.hpp"
 #include "watermark/registry.hpp"
 
 namespace tatou {
@@ -41,6 +42,8 @@ public:
     std::string read_secret(UserId owner, DocumentId id, const ReadRequest& request);
     // Public: the link is the capability. Error{not_found} for any unknown or malformed link.
     std::pair<Version, std::string> download(const std::string& link);
+    // Every version created from now on gets a durable issuance receipt before create() returns.
+    void set_issuance_log(IssuanceLog* log) { issuance_ = log; }
 
 private:
     const watermark::Method& method(const std::string& name) const;
@@ -50,6 +53,7 @@ private:
     DocumentService& documents_;
     const watermark::Registry& registry_;
     const Honeytokens& honeytokens_;
+    IssuanceLog* issuance_ = nullptr;
 };
 
 }  // namespace tatou

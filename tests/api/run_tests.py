@@ -35,6 +35,7 @@ MODULES = [
     "test_rmap_abuse",
     "test_auth_paths",
     "test_audit",
+    "test_receipts",
     "test_metrics",
     "test_containment",
     "test_ir",

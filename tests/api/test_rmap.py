@@ -4,6 +4,7 @@ PGPy client against the real server, whose OpenPGP side is librnp.
 One server (MAIN) generates its RSA-3072 key on first start; the other servers reuse its key
 files through the TATOU_RMAP_* settings, so the suite pays for one RSA-3072 generation."""
 
+import hashlib
 import json
 import os
 import secrets
@@ -178,6 +179,41 @@ class HandshakeTests(h.ApiTestCase):
         self.assertEqual(intended_for, "Group_A")
         self.assertTrue(secret.startswith("rmap:Group_A:"), secret)
         self.assertTrue(method)
+
+    def test_an_rmap_version_has_an_issuance_receipt_and_a_replay_adds_none(self):
+        receipts = os.path.join(MAIN.datadir, "log", "receipts.jsonl")
+
+        def leaves():
+            with open(receipts, "rb") as f:
+                return [json.loads(json.loads(line)["leaf"]) for line in f.read().splitlines()
+                        if b'"leaf"' in line[:10]]
+
+        client = Client(MAIN, "Group_A")
+        nc, ns = client.msg1(self)
+        _, result = client.msg2(self, ns)
+        pdf = download(self, MAIN, result)
+        mine = [leaf for leaf in leaves() if leaf["copy_sha256"] == hashlib.sha256(pdf).hexdigest()]
+        self.assertEqual(len(mine), 1, "the copy handed out has exactly one receipt")
+        self.assertEqual(mine[0]["document_sha256"], hashlib.sha256(DOCUMENT).hexdigest())
+        before = len(leaves())
+        _, again = client.msg2(self, ns)  # replayed: same answer, no new version, no new receipt
+        self.assertEqual(again, result)
+        self.assertEqual(len(leaves()), before)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TATOU_")}
+        proof = subprocess.run([h.TATOU_BIN, "audit", "prove", "--data-dir", MAIN.datadir,
+                                "--version", str(mine[0]["version_id"])],
+                               capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(proof.returncode, 0, proof.stderr)
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            f.write(proof.stdout)
+        try:
+            check = subprocess.run([h.TATOU_BIN, "audit", "verify-proof", f.name, "--key",
+                                    os.path.join(MAIN.datadir, "log", "audit-verify.key"), "--json"],
+                                   capture_output=True, text=True, timeout=60, env=env)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        self.assertEqual(json.loads(check.stdout)["details"]["version_id"], mine[0]["version_id"])
 
     def test_every_payload_encoding_is_accepted_on_both_messages(self):
         client = Client(MAIN, "Group_A")
