@@ -82,14 +82,15 @@ bool BodyGuard::feed(const char* data, std::size_t size) {
     return true;
 }
 
-std::string BodyGuard::refusal() const {
+std::string BodyGuard::refusal(const std::string& request_id) const {
     if (requests_ != 1) return {};
     const std::string body =
-        nlohmann::json{{"error", "request body too large for this route (limit " + std::to_string(limit_) + " bytes)"}}
+        nlohmann::json{{"error", "request body too large for this route (limit " + std::to_string(limit_) + " bytes)"},
+                       {"request_id", request_id}}
             .dump();
     std::string head = "HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n";
     for (const auto& [name, value] : kSecurityHeaders) head.append(name).append(": ").append(value).append("\r\n");
-    return head + "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return head + "X-Request-ID: " + request_id + "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 int BodyGuard::on_message_begin(http_parser* p) {

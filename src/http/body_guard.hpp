@@ -53,7 +53,8 @@ public:
     // False once a request's body is over its limit: nothing more should reach the server.
     bool feed(const char* data, std::size_t size);
     // The refusal to send before closing, or empty when the connection should only be closed.
-    std::string refusal() const;
+    // `request_id` names it in the answer and the request log, as every answer does.
+    std::string refusal(const std::string& request_id) const;
     // The refused request's route (null: none matched) and method, for the request log.
     const api::Route* refused_route() const { return route_; }
     std::string_view refused_method() const { return http_method_str(static_cast<http_method>(parser_.method)); }

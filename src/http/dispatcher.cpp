@@ -127,12 +127,12 @@ restinio::request_handling_status_t Dispatcher::not_matched(const restinio::requ
     return restinio::request_accepted();
 }
 
-void Dispatcher::body_refused(const BodyGuard& refused, const std::string& peer) {
+void Dispatcher::body_refused(const BodyGuard& refused, const std::string& peer, const std::string& request_id) {
     api::Request request;
     request.method = std::string(refused.refused_method());
     request.path = std::string(refused.refused_path().substr(0, 512));
     request.client_ip = peer;
-    request.request_id = crypto::random_hex(16);
+    request.request_id = request_id;
     request.info.request_id = request.request_id;
     request.info.method = request.method;
     request.info.path = request.path;

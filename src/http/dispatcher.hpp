@@ -40,7 +40,7 @@ public:
     restinio::request_handling_status_t method_not_allowed(const restinio::request_handle_t& req);
     restinio::request_handling_status_t not_matched(const restinio::request_handle_t& req);
     // A request the body guard refused (413) before RESTinio saw it: logged and counted like any.
-    void body_refused(const BodyGuard& refused, const std::string& peer);
+    void body_refused(const BodyGuard& refused, const std::string& peer, const std::string& request_id);
 
 private:
     bool refused_source(const restinio::request_handle_t& req, api::Request& request, const api::Route* route);

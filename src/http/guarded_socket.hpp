@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "core/crypto.hpp"
 #include "http/body_guard.hpp"
 
 namespace tatou::http {
@@ -21,7 +22,7 @@ public:
     explicit BodyLimitService(asio::execution_context& context) : asio::execution_context::service(context) {}
     const BodyLimits* limits = nullptr;  // set before the listener accepts; null: reads pass unwatched
     // Reports a refused request (to the request log, metrics and audit), on the I/O thread.
-    std::function<void(const BodyGuard& refused, const std::string& peer)> on_refused;
+    std::function<void(const BodyGuard& refused, const std::string& peer, const std::string& request_id)> on_refused;
 
 private:
     void shutdown() override {}
@@ -51,12 +52,13 @@ public:
             return handler_(asio::error::message_size, 0);
         }
         if (ec || n == 0 || guard_->feed(static_cast<const char*>(into_.data()), n)) return handler_(ec, n);
+        const auto request_id = crypto::random_hex(16);
         if (service_.on_refused) {
             asio::error_code ignored;
             const auto peer = socket_.remote_endpoint(ignored);
-            service_.on_refused(*guard_, ignored ? std::string("unknown") : peer.address().to_string());
+            service_.on_refused(*guard_, ignored ? std::string("unknown") : peer.address().to_string(), request_id);
         }
-        const auto answer = guard_->refusal();
+        const auto answer = guard_->refusal(request_id);
         if (answer.empty()) return handler_(asio::error::message_size, 0);
         (void)::send(socket_.native_handle(), answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
         ::shutdown(socket_.native_handle(), SHUT_WR);

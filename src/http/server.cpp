@@ -68,8 +68,8 @@ void serve(const HttpOptions& options, Services& services, const std::function<v
     const BodyLimits body_limits(api::routes(), limits);
     auto& guard = asio::use_service<BodyLimitService>(io);
     guard.limits = &body_limits;
-    guard.on_refused = [&dispatcher](const BodyGuard& refused, const std::string& peer) {
-        dispatcher.body_refused(refused, peer);
+    guard.on_refused = [&dispatcher](const BodyGuard& refused, const std::string& peer, const std::string& request_id) {
+        dispatcher.body_refused(refused, peer, request_id);
     };
 
     restinio::http_server_t<Traits> server{

@@ -42,9 +42,11 @@ TEST(BodyGuard, RefusesAtTheHeadersWhenTheDeclaredBodyIsTooLarge) {
     BodyGuard g(limits());
     const auto head = request("POST /api/login", 1 << 20);
     EXPECT_FALSE(g.feed(head.data(), head.size()));
-    const auto answer = g.refusal();
+    const auto answer = g.refusal("r-1");
     EXPECT_EQ(answer.rfind("HTTP/1.1 413 ", 0), 0u) << answer;
     EXPECT_NE(answer.find("\"error\""), std::string::npos);
+    EXPECT_NE(answer.find("\"request_id\":\"r-1\""), std::string::npos);
+    EXPECT_NE(answer.find("X-Request-ID: r-1\r\n"), std::string::npos);
     EXPECT_FALSE(g.feed("x", 1));  // stays refused
 }
 
@@ -68,7 +70,7 @@ TEST(BodyGuard, ALaterRequestOnTheConnectionIsClosedWithoutAnAnswer) {
     BodyGuard g(limits());
     const auto both = request("POST /api/login", 2) + "{}" + request("POST /api/login", 1 << 20);
     EXPECT_FALSE(g.feed(both.data(), both.size()));
-    EXPECT_EQ(g.refusal(), "");
+    EXPECT_EQ(g.refusal("r-2"), "");
 }
 
 TEST(BodyGuard, MalformedBytesAreLeftToTheServersOwnParser) {
