@@ -373,6 +373,7 @@ int run_serve(const ServeFlags& flags) {
         return 2;
     }
     store->on_availability_change(nullptr);  // the telemetry it reports to ends here
+    telemetry.flush_repeats();
     audit->stop();
     spdlog::info("stopped");
     return 0;

@@ -13,9 +13,11 @@ Telemetry::Telemetry(AuditLog* audit, const DetectorConfig& detectors, std::stri
       email_key_(std::move(email_hash_key)),
       locking_(locking_enabled) {}
 
-Telemetry::~Telemetry() {
+void Telemetry::flush_repeats() {
     for (auto& e : repeats_.flush(RepeatFilter::Clock::now(), true)) write(std::move(e));
 }
+
+Telemetry::~Telemetry() { flush_repeats(); }
 
 void Telemetry::request_abandoned(std::string_view route) {
     if (metrics_ != nullptr) metrics_->request_abandoned(route);

@@ -28,7 +28,9 @@ public:
     // `audit` may be null (offline tools, unit tests of other layers).
     Telemetry(AuditLog* audit, const DetectorConfig& detectors, std::string email_hash_key, bool locking_enabled,
               Metrics* metrics = nullptr, const RepeatLimits& repeats = {});
-    // Writes the counts of repeated rejections still open (obs/repeat_filter.hpp).
+    // Writes the counts of repeated rejections still open (obs/repeat_filter.hpp); before the
+    // audit log stops, so no counted rejection goes unrecorded. The destructor does it too.
+    void flush_repeats();
     ~Telemetry();
     Telemetry(const Telemetry&) = delete;
     Telemetry& operator=(const Telemetry&) = delete;

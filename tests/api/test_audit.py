@@ -347,40 +347,33 @@ class RepeatedRejectionTests(h.ApiTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = h.Server(env={"TATOU_AUDIT_REPEATS": "5", "TATOU_AUDIT_REPEAT_WINDOW": "2"})
+        # A window far longer than the flood takes on any backend: its count is written when the
+        # server stops (window rollover is covered by tests/obs/repeat_filter_test.cpp).
+        cls.srv = h.Server(env={"TATOU_AUDIT_REPEATS": "5", "TATOU_AUDIT_REPEAT_WINDOW": "600"})
 
     @classmethod
     def tearDownClass(cls):
         cls.srv.cleanup()
 
-    def bogus(self, n):
-        for _ in range(n):
-            r = http.get(self.srv.url("/api/list-documents"), headers={"Authorization": "Bearer " + "x" * 43})
-            self.assertEqual(r.status_code, 401)
-
-    def invalid_token_records(self):
-        return [r for r in records(self.srv) if action(r) == "authn_token_invalid"]
-
     def test_a_bogus_token_flood_is_written_as_its_first_records_and_one_count(self):
         before = len(records(self.srv))
-        self.bogus(200)
-        time.sleep(2.5)  # the window ends; the next request writes its count
-        self.bogus(1)
-        found = wait_for(self.srv, lambda r: action(r) == "authn_token_invalid" and "count" in r["event"])
-        self.assertEqual(len(found), 1, found)
-        self.assertEqual(found[0]["event"]["count"], 195)
-        self.assertEqual(found[0]["source"]["ip"], "127.0.0.1")
-        flood = self.invalid_token_records()
-        self.assertEqual(len(flood), 5 + 1 + 1)  # five alone, one count, the next window's first
-        self.assertEqual(sum(r["event"].get("count", 1) for r in flood), 201)
-        self.assertLess(len(records(self.srv)) - before, 20)
-        # Every request still moved the metric as it happened.
+        for _ in range(200):
+            r = http.get(self.srv.url("/api/list-documents"), headers={"Authorization": "Bearer " + "x" * 43})
+            self.assertEqual(r.status_code, 401)
+        # Every request moved the metric as it happened.
         m = http.get(f"http://127.0.0.1:{self.srv.admin_port}/metrics").text
         line = next(l for l in m.splitlines()
                     if l.startswith('tatou_security_events_total{action="authn_token_invalid"'))
-        self.assertEqual(float(line.rsplit(" ", 1)[1]), 201)
-        # The log with counted records still verifies.
+        self.assertEqual(float(line.rsplit(" ", 1)[1]), 200)
         self.srv.stop()
+        flood = [r for r in records(self.srv) if action(r) == "authn_token_invalid"]
+        counted = [r for r in flood if "count" in r["event"]]
+        self.assertEqual(len(counted), 1, counted)
+        self.assertEqual(counted[0]["event"]["count"], 195)
+        self.assertEqual(counted[0]["source"]["ip"], "127.0.0.1")
+        self.assertEqual(len(flood), 5 + 1)
+        self.assertLess(len(records(self.srv)) - before, 20)
+        # The log with the counted record still verifies.
         key = os.path.join(self.srv.datadir, "log", "audit-verify.key")
         out = run_cli("verify", audit_path(self.srv), "--key", key)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
